@@ -1,0 +1,18 @@
+import type { Config } from '../config.js'
+import { InputError } from '../errors.js'
+import { code } from '../report/markdown.js'
+import type { CommandDeps, CommandResult } from './io.js'
+
+export async function deleteCommand(config: Config, deps: CommandDeps): Promise<CommandResult> {
+  const self = config.tokenId === config.credentials.id
+  // Deleting the token the action runs with locks the workflow out: only on explicit request.
+  if (self && !config.tokenIdExplicit) {
+    throw new InputError('token-id', 'give the ID of the token to delete; the action will not delete its own token by default.')
+  }
+  if (self) deps.log.warning(`Deleting the token the action authenticates with (${config.tokenId}), as requested by token-id.`)
+  const result = await deps.planetscale.deleteToken(config.tokenId)
+  const text = result === 'deleted' ? `Deleted token ${config.tokenId}.` : `Token ${config.tokenId} was already deleted.`
+  deps.log.info(text)
+  await deps.io.appendSummary(`## PlanetScale service token deletion\n\n${text.replace(config.tokenId, code(config.tokenId))}\n`)
+  return {}
+}

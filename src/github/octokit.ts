@@ -1,0 +1,71 @@
+// The Octokit the secrets client runs on: retries for transient failures, waiting on
+// rate limits within a budget, and spaced writes.
+import { Octokit } from '@octokit/rest'
+import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+// The build plugin-throttling itself uses, so the bundle holds one copy.
+import Bottleneck from 'bottleneck/light.js'
+import type { Logger } from '../types.js'
+import {
+  DEFAULT_THROTTLE_LIMITS,
+  rateLimitHandlers,
+  tagSecondaryRateLimits,
+  type ThrottleLimits
+} from './rate-limit.js'
+
+/** plugin-throttling's own spacing of writes (its default `write` group). */
+export const DEFAULT_WRITE_SPACING_MS = 1000
+/** plugin-retry's default. */
+export const DEFAULT_RETRIES = 3
+
+// plugin-retry never retries 400/401/403/404/410/422/451; 429 joins them because rate
+// limits belong to plugin-throttling, which waits as long as GitHub asks.
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451]
+
+const GitHubOctokit = Octokit.plugin(tagSecondaryRateLimits, retry, throttling)
+export type GitHubClient = InstanceType<typeof GitHubOctokit>
+
+export interface OctokitOptions {
+  token: string
+  /** API base, e.g. https://api.github.com or https://ghe.example/api/v3 (no trailing slash needed). */
+  baseUrl: string
+  log: Logger
+  userAgent?: string
+  /** plugin-retry attempts after 5xx answers and network errors. */
+  retries?: number
+  throttleLimits?: Partial<ThrottleLimits>
+  /** Minimum time between the starts of two write requests (secondary-limit guard). */
+  writeSpacingMs?: number
+}
+
+export function createOctokit(options: OctokitOptions): GitHubClient {
+  const { log } = options
+  const limits = { ...DEFAULT_THROTTLE_LIMITS, ...options.throttleLimits }
+  return new GitHubOctokit({
+    auth: options.token,
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    userAgent: options.userAgent ?? 'pscale-token-action',
+    // Octokit passes request options (headers, body) as a second argument; only the
+    // message is forwarded so no body reaches a log. Per-request lines and failures are
+    // debug: failures are raised as typed errors with advice.
+    log: {
+      debug: (message: string) => log.debug(message),
+      info: (message: string) => log.debug(message),
+      warn: (message: string) => log.warning(message),
+      error: (message: string) => log.debug(message)
+    },
+    // The retry count goes to the plugin, not to `request.retries`: plugin-retry reads
+    // `request.retries` of *every* failed request, so as a default it would re-send even
+    // a 404 or 422 at once.
+    retry: { retries: options.retries ?? DEFAULT_RETRIES, doNotRetry: DO_NOT_RETRY },
+    throttle: {
+      ...rateLimitHandlers(limits, log),
+      // Same settings as the plugin's default write group, but owned by this client so
+      // the spacing is configurable and not shared with other Octokit instances.
+      write: new Bottleneck.Group({
+        maxConcurrent: 1,
+        minTime: options.writeSpacingMs ?? DEFAULT_WRITE_SPACING_MS
+      })
+    }
+  })
+}

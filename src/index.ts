@@ -1,0 +1,1 @@
+import { run } from "./main.js"; await run()

@@ -1,0 +1,42 @@
+// Helpers shared by the input parsers: quoting user values into messages, and the
+// line grammar (blank lines and `#` comments) that `targets` and `accesses` share.
+
+// Values are quoted into error messages; a pasted secret must not ride along, so known
+// token shapes are redacted even in inputs that are not supposed to hold one.
+const TOKEN_PATTERN = /(?:pscale_tkn_|pscale_oauth_|gh[opsur]_|github_pat_)[A-Za-z0-9_]*/g
+const MAX_QUOTED_LENGTH = 100
+
+export function redactTokens(value: string): string {
+  return value.replace(TOKEN_PATTERN, '[redacted]')
+}
+
+export function looksLikeToken(value: string): boolean {
+  return redactTokens(value) !== value
+}
+
+/** A user value for an error message: tokens redacted, long values cut, control characters escaped. */
+export function quote(value: string): string {
+  const redacted = redactTokens(value)
+  const shown = redacted.length > MAX_QUOTED_LENGTH ? `${redacted.slice(0, MAX_QUOTED_LENGTH)}…` : redacted
+  return JSON.stringify(shown)
+}
+
+export function hasWhitespace(value: string): boolean {
+  return /\s/.test(value)
+}
+
+export interface ContentLine {
+  /** 1-based, counting blank and comment lines, so messages point at the user's line. */
+  number: number
+  text: string
+}
+
+/** Non-blank lines with `#` comments removed: a whole-line `#`, or ` #` after content. */
+export function contentLines(raw: string): ContentLine[] {
+  const lines: ContentLine[] = []
+  raw.split(/\r?\n/).forEach((line, index) => {
+    const text = line.replace(/(?:^|\s)#.*$/, '').trim()
+    if (text !== '') lines.push({ number: index + 1, text })
+  })
+  return lines
+}

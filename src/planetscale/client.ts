@@ -1,0 +1,186 @@
+// The PlanetScale endpoints the action uses, bound to one organization and one credential.
+import { PlanetScaleError } from '../errors.js'
+import type { CreatedToken, Grant, PlanetScaleApi, ServiceToken } from '../types.js'
+import { type CredentialsProbe, failureError, notFoundError, type Operation, unexpectedAnswerError } from './errors.js'
+import { createHttp, type HttpOptions, type HttpOutcome, type HttpRequest } from './http.js'
+import {
+  organizationsPath,
+  serviceTokenAccessPath,
+  serviceTokenPath,
+  serviceTokensPagePath,
+  serviceTokensPath
+} from './paths.js'
+
+export interface PlanetScaleClientOptions extends HttpOptions {
+  organization: string
+  /**
+   * Called with a new token's secret as soon as the create answer is parsed, before
+   * anything else is done with it (the action passes core.setSecret).
+   */
+  onSecret: (value: string) => void
+}
+
+const PER_PAGE = 100
+/** 100 000 tokens: far beyond any organization; stops a server that pages forever. */
+const MAX_PAGES = 1000
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function succeeded(outcome: HttpOutcome): outcome is Extract<HttpOutcome, { kind: 'response' }> {
+  return outcome.kind === 'response' && outcome.status >= 200 && outcome.status <= 299
+}
+
+function isNotFound(outcome: HttpOutcome): boolean {
+  return outcome.kind === 'response' && outcome.status === 404
+}
+
+/**
+ * The fields the protocol relies on, checked. A secret in a list or get answer would be a
+ * PlanetScale bug; it is dropped so it can never be printed unmasked.
+ */
+function toServiceToken(value: unknown): ServiceToken | undefined {
+  if (!isObject(value) || typeof value.id !== 'string' || value.id === '' || typeof value.created_at !== 'string') {
+    return undefined
+  }
+  const expiresAt = value.expires_at
+  if (expiresAt !== undefined && expiresAt !== null && typeof expiresAt !== 'string') return undefined
+  const { token: _secret, ...rest } = value
+  return { ...rest, id: value.id, created_at: value.created_at, expires_at: expiresAt ?? null } as ServiceToken
+}
+
+export function createPlanetScaleClient(options: PlanetScaleClientOptions): PlanetScaleApi {
+  const { organization, onSecret } = options
+  const send = createHttp(options)
+
+  const op = (step: string, needs: readonly string[], subject: string, extra: Partial<Operation> = {}): Operation => ({
+    step,
+    organization,
+    needs,
+    subject,
+    ...extra
+  })
+
+  async function probeCredentials(): Promise<CredentialsProbe> {
+    try {
+      return { ok: true, organizations: await listOrganizations() }
+    } catch (error) {
+      if (error instanceof PlanetScaleError) return { ok: false, error }
+      throw error
+    }
+  }
+
+  /** The parsed body of a 2xx answer; anything else becomes a PlanetScaleError. */
+  async function call(operation: Operation, request: HttpRequest): Promise<{ body: unknown; outcome: HttpOutcome }> {
+    const outcome = await send(request)
+    if (succeeded(outcome)) return { body: outcome.body, outcome }
+    if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials())
+    throw failureError(operation, outcome)
+  }
+
+  async function listOrganizations(): Promise<string[]> {
+    const operation = op('list organizations', [], 'the organization list')
+    const outcome = await send({ method: 'GET', path: organizationsPath(), idempotent: true })
+    // No 404 check here: this is the check, and a 404 on it means bad credentials.
+    if (!succeeded(outcome)) throw failureError(operation, outcome)
+    const data = isObject(outcome.body) ? outcome.body.data : undefined
+    if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, 'had no organization list')
+    return data.flatMap((item) => (isObject(item) && typeof item.name === 'string' ? [item.name] : []))
+  }
+
+  async function listTokens(): Promise<ServiceToken[]> {
+    const operation = op('list tokens', ['read_service_tokens'], `organization "${organization}"`)
+    const tokens: ServiceToken[] = []
+    for (let page = 1, fetched = 1; ; fetched++) {
+      const { body, outcome } = await call(operation, {
+        method: 'GET',
+        path: serviceTokensPagePath(organization, page, PER_PAGE),
+        idempotent: true
+      })
+      const data = isObject(body) ? body.data : undefined
+      if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, `page ${page} had no token list`)
+      for (const item of data) {
+        const token = toServiceToken(item)
+        if (token === undefined) throw unexpectedAnswerError(operation, outcome, `page ${page} had a malformed token`)
+        tokens.push(token)
+      }
+      const next = isObject(body) ? body.next_page : undefined
+      if (next === null || next === undefined) return tokens
+      if (typeof next !== 'number' || !Number.isInteger(next) || next <= page || fetched >= MAX_PAGES) {
+        throw unexpectedAnswerError(operation, outcome, `page ${page} pointed to an invalid next page`)
+      }
+      page = next
+    }
+  }
+
+  async function getToken(id: string): Promise<ServiceToken> {
+    const operation = op(`read token ${id}`, ['read_service_tokens'], `organization "${organization}" or token "${id}"`)
+    const { body, outcome } = await call(operation, {
+      method: 'GET',
+      path: serviceTokenPath(organization, id),
+      idempotent: true
+    })
+    const token = toServiceToken(body)
+    if (token === undefined) throw unexpectedAnswerError(operation, outcome, 'was not a service token')
+    return token
+  }
+
+  async function createToken({ name, ttlSeconds }: { name?: string; ttlSeconds?: number }): Promise<CreatedToken> {
+    const named = name === undefined ? 'it' : `any token named "${name}"`
+    const operation = op('create token', ['write_service_tokens'], `organization "${organization}"`, {
+      onRejected: 'check ttl (PlanetScale refuses one out of range) and token-name',
+      onUncertain:
+        `The token may have been created anyway; the request was not repeated so as not to create two. ` +
+        `Run the action with command: list, and delete ${named} that no secret uses.`
+    })
+    const body: { name?: string; ttl?: number } = {}
+    if (name !== undefined) body.name = name
+    if (ttlSeconds !== undefined) body.ttl = ttlSeconds
+    const { body: answer, outcome } = await call(operation, {
+      method: 'POST',
+      path: serviceTokensPath(organization),
+      body,
+      idempotent: false
+    })
+    const secret = isObject(answer) ? answer.token : undefined
+    if (typeof secret !== 'string' || secret === '') {
+      throw unexpectedAnswerError(operation, outcome, 'had no token secret', true)
+    }
+    onSecret(secret)
+    const token = toServiceToken(answer)
+    if (token === undefined) throw unexpectedAnswerError(operation, outcome, 'was not a service token', true)
+    return { ...token, token: secret }
+  }
+
+  async function deleteToken(id: string): Promise<'deleted' | 'already-deleted'> {
+    const operation = op(`delete token ${id}`, ['delete_service_tokens'], `token "${id}"`)
+    const outcome = await send({ method: 'DELETE', path: serviceTokenPath(organization, id), idempotent: true })
+    if (succeeded(outcome)) return 'deleted'
+    if (!isNotFound(outcome)) throw failureError(operation, outcome)
+    // A 404 is "already gone" only once the same credentials are proven to work.
+    const probe = await probeCredentials()
+    if (probe.ok) return 'already-deleted'
+    throw notFoundError(operation, outcome, probe)
+  }
+
+  async function grantAccess(id: string, grant: Grant): Promise<void> {
+    const onDatabase = grant.database !== ''
+    const operation = op(
+      onDatabase ? `grant accesses on database "${grant.database}"` : 'grant organization accesses',
+      // A token can only grant accesses it holds itself.
+      ['write_service_tokens', ...grant.access],
+      onDatabase ? `database "${grant.database}" or token "${id}"` : `token "${id}"`,
+      { onRejected: `check the access names (${grant.access.join(', ')}): PlanetScale refuses unknown ones` }
+    )
+    // Granting the same accesses twice is harmless, so a grant is retried like a read.
+    await call(operation, {
+      method: 'POST',
+      path: serviceTokenAccessPath(organization, id),
+      body: { database: grant.database, access: grant.access },
+      idempotent: true
+    })
+  }
+
+  return { listOrganizations, listTokens, getToken, createToken, deleteToken, grantAccess }
+}
