@@ -13607,7 +13607,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p2 = createDeferredPromise();
       let requestObject;
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -19100,7 +19100,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch(init, options = void 0) {
+    module.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -22376,8 +22376,8 @@ function isPlainObject2(value) {
 }
 var noop = () => "";
 async function fetchWrapper(requestOptions) {
-  const fetch = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch) {
+  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch2) {
     throw new Error(
       "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
     );
@@ -22393,7 +22393,7 @@ async function fetchWrapper(requestOptions) {
   );
   let fetchResponse;
   try {
-    fetchResponse = await fetch(requestOptions.url, {
+    fetchResponse = await fetch2(requestOptions.url, {
       method: requestOptions.method,
       body,
       redirect: requestOptions.request?.redirect,
@@ -25789,7 +25789,12 @@ function createOctokit(options) {
     // The retry count goes to the plugin, not to `request.retries`: plugin-retry reads
     // `request.retries` of *every* failed request, so as a default it would re-send even
     // a 404 or 422 at once.
-    retry: { retries: options.retries ?? DEFAULT_RETRIES, doNotRetry: DO_NOT_RETRY },
+    retry: {
+      retries: options.retries ?? DEFAULT_RETRIES,
+      doNotRetry: DO_NOT_RETRY,
+      retryAfterBaseValue: options.retryBaseMs ?? 1e3
+    },
+    request: options.requestTimeoutMs ? { fetch: fetchWithTimeout(options.requestTimeoutMs) } : {},
     throttle: {
       ...rateLimitHandlers(limits, log),
       // Same settings as the plugin's default write group, but owned by this client so
@@ -25800,6 +25805,13 @@ function createOctokit(options) {
       })
     }
   });
+}
+function fetchWithTimeout(timeoutMs) {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return fetch(input, { ...init, signal });
+  };
 }
 
 // src/github/errors.ts
@@ -29603,6 +29615,31 @@ function abortReason(signal) {
   return isAbort(signal.reason) ? signal.reason : new DOMException(String(signal.reason), "AbortError");
 }
 
+// src/tuning.ts
+var KNOBS = {
+  writeSpacingMs: { env: "PSCALE_ACTION_WRITE_SPACING_MS", fallback: 1e3, min: 0, max: 6e4 },
+  writeConcurrency: { env: "PSCALE_ACTION_WRITE_CONCURRENCY", fallback: 1, min: 1, max: 20 },
+  retryBaseMs: { env: "PSCALE_ACTION_RETRY_BASE_MS", fallback: 1e3, min: 0, max: 6e4 },
+  requestTimeoutMs: { env: "PSCALE_ACTION_REQUEST_TIMEOUT_MS", fallback: 15e3, min: 100, max: 3e5 },
+  verifyTimeoutMs: { env: "PSCALE_ACTION_VERIFY_TIMEOUT_MS", fallback: 3e4, min: 0, max: 6e5 }
+};
+function readTuning(env) {
+  const tuning = {};
+  for (const [key, knob] of Object.entries(KNOBS)) {
+    const raw = env[knob.env]?.trim();
+    if (!raw) {
+      tuning[key] = knob.fallback;
+      continue;
+    }
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < knob.min || value > knob.max) {
+      throw new InputError(knob.env, `must be a whole number from ${knob.min} to ${knob.max} (got "${raw.slice(0, 20)}").`);
+    }
+    tuning[key] = value;
+  }
+  return tuning;
+}
+
 // src/wiring.ts
 var USER_AGENT = "pscale-token-action/1";
 var logger = {
@@ -29610,7 +29647,8 @@ var logger = {
   warning: (message) => warning(message),
   debug: (message) => debug(message)
 };
-function createDeps(config, cancel) {
+function createDeps(config, cancel, env) {
+  const tuning = readTuning(env);
   const planetscaleAs = (credentials) => createPlanetScaleClient({
     baseUrl: config.planetscaleApiUrl,
     organization: config.organization,
@@ -29618,18 +29656,20 @@ function createDeps(config, cancel) {
     // The secret of a new token is masked the instant it is parsed.
     onSecret: (value) => setSecret(value),
     log: logger,
-    userAgent: USER_AGENT
+    userAgent: USER_AGENT,
+    timeoutMs: tuning.requestTimeoutMs,
+    baseDelayMs: tuning.retryBaseMs
   });
   return {
     planetscale: planetscaleAs(config.credentials),
     planetscaleAs,
-    secrets: config.targets.length > 0 ? createSecrets(config) : noSecrets,
+    secrets: config.targets.length > 0 ? createSecrets(config, tuning) : noSecrets,
     log: logger,
     now: () => /* @__PURE__ */ new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     cancel,
-    writeConcurrency: 4,
-    verifyTimeoutMs: 3e4,
+    writeConcurrency: tuning.writeConcurrency,
+    verifyTimeoutMs: tuning.verifyTimeoutMs,
     cancelGraceMs: 5e3,
     io: {
       setOutput: (name, value) => setOutput(name, value),
@@ -29639,9 +29679,17 @@ function createDeps(config, cancel) {
     }
   };
 }
-function createSecrets(config) {
+function createSecrets(config, tuning) {
   if (!config.githubToken) throw new InputError("github-token", "required when there are targets.");
-  const octokit = createOctokit({ token: config.githubToken, baseUrl: config.githubApiUrl, log: logger, userAgent: USER_AGENT });
+  const octokit = createOctokit({
+    token: config.githubToken,
+    baseUrl: config.githubApiUrl,
+    log: logger,
+    userAgent: USER_AGENT,
+    writeSpacingMs: tuning.writeSpacingMs,
+    retryBaseMs: tuning.retryBaseMs,
+    requestTimeoutMs: tuning.requestTimeoutMs
+  });
   return createSecretsApi({ octokit, log: logger });
 }
 var noSecrets = {
@@ -30749,7 +30797,7 @@ async function run(env = process.env) {
   try {
     const config = parseInputs((name) => getInput(name), env, /* @__PURE__ */ new Date());
     command = config.command;
-    const deps = createDeps(config, cancel.signal);
+    const deps = createDeps(config, cancel.signal, env);
     const result = await COMMANDS2[config.command](config, deps);
     if (result.failure) setFailed(result.failure);
     else if (cancel.signal.aborted) setFailed("The run was cancelled.");

@@ -35,7 +35,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const config = parseInputs((name) => core.getInput(name), env, new Date())
     command = config.command
-    const deps = createDeps(config, cancel.signal)
+    const deps = createDeps(config, cancel.signal, env)
     const result = await COMMANDS[config.command](config, deps)
     if (result.failure) core.setFailed(result.failure)
     else if (cancel.signal.aborted) core.setFailed('The run was cancelled.')

@@ -7,6 +7,7 @@ import { createOctokit } from './github/octokit.js'
 import { createSecretsApi } from './github/secrets.js'
 import type { Credentials, Logger, SecretsApi } from './types.js'
 import { InputError } from './errors.js'
+import { readTuning, type Tuning } from './tuning.js'
 
 const USER_AGENT = 'pscale-token-action/1'
 
@@ -16,7 +17,8 @@ export const logger: Logger = {
   debug: (message) => core.debug(message)
 }
 
-export function createDeps(config: Config, cancel: AbortSignal): CommandDeps {
+export function createDeps(config: Config, cancel: AbortSignal, env: Record<string, string | undefined>): CommandDeps {
+  const tuning = readTuning(env)
   const planetscaleAs = (credentials: Credentials) =>
     createPlanetScaleClient({
       baseUrl: config.planetscaleApiUrl,
@@ -25,18 +27,20 @@ export function createDeps(config: Config, cancel: AbortSignal): CommandDeps {
       // The secret of a new token is masked the instant it is parsed.
       onSecret: (value) => core.setSecret(value),
       log: logger,
-      userAgent: USER_AGENT
+      userAgent: USER_AGENT,
+      timeoutMs: tuning.requestTimeoutMs,
+      baseDelayMs: tuning.retryBaseMs
     })
   return {
     planetscale: planetscaleAs(config.credentials),
     planetscaleAs,
-    secrets: config.targets.length > 0 ? createSecrets(config) : noSecrets,
+    secrets: config.targets.length > 0 ? createSecrets(config, tuning) : noSecrets,
     log: logger,
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     cancel,
-    writeConcurrency: 4,
-    verifyTimeoutMs: 30_000,
+    writeConcurrency: tuning.writeConcurrency,
+    verifyTimeoutMs: tuning.verifyTimeoutMs,
     cancelGraceMs: 5_000,
     io: {
       setOutput: (name, value) => core.setOutput(name, value),
@@ -47,9 +51,17 @@ export function createDeps(config: Config, cancel: AbortSignal): CommandDeps {
   }
 }
 
-function createSecrets(config: Config): SecretsApi {
+function createSecrets(config: Config, tuning: Tuning): SecretsApi {
   if (!config.githubToken) throw new InputError('github-token', 'required when there are targets.')
-  const octokit = createOctokit({ token: config.githubToken, baseUrl: config.githubApiUrl, log: logger, userAgent: USER_AGENT })
+  const octokit = createOctokit({
+    token: config.githubToken,
+    baseUrl: config.githubApiUrl,
+    log: logger,
+    userAgent: USER_AGENT,
+    writeSpacingMs: tuning.writeSpacingMs,
+    retryBaseMs: tuning.retryBaseMs,
+    requestTimeoutMs: tuning.requestTimeoutMs
+  })
   return createSecretsApi({ octokit, log: logger })
 }
 

@@ -36,6 +36,10 @@ export interface OctokitOptions {
   throttleLimits?: Partial<ThrottleLimits>
   /** Minimum time between the starts of two write requests (secondary-limit guard). */
   writeSpacingMs?: number
+  /** plugin-retry's base wait: retry N waits N² times this (its default is 1000 ms). */
+  retryBaseMs?: number
+  /** Abort a request that has not answered within this (a hung connection must not hang the run). */
+  requestTimeoutMs?: number
 }
 
 export function createOctokit(options: OctokitOptions): GitHubClient {
@@ -57,7 +61,12 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
     // The retry count goes to the plugin, not to `request.retries`: plugin-retry reads
     // `request.retries` of *every* failed request, so as a default it would re-send even
     // a 404 or 422 at once.
-    retry: { retries: options.retries ?? DEFAULT_RETRIES, doNotRetry: DO_NOT_RETRY },
+    retry: {
+      retries: options.retries ?? DEFAULT_RETRIES,
+      doNotRetry: DO_NOT_RETRY,
+      retryAfterBaseValue: options.retryBaseMs ?? 1000
+    },
+    request: options.requestTimeoutMs ? { fetch: fetchWithTimeout(options.requestTimeoutMs) } : {},
     throttle: {
       ...rateLimitHandlers(limits, log),
       // Same settings as the plugin's default write group, but owned by this client so
@@ -68,4 +77,12 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
       })
     }
   })
+}
+
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout
+    return fetch(input, { ...init, signal })
+  }
 }
