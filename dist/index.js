@@ -30353,7 +30353,14 @@ async function check(deps, request2) {
 // src/rotation/provision.ts
 async function provision(deps, request2) {
   const { planetscale, log } = deps;
-  const created = await planetscale.createToken({ name: request2.name, ttlSeconds: request2.ttlSeconds });
+  const startedAt = deps.now().getTime();
+  let created;
+  try {
+    created = await planetscale.createToken({ name: request2.name, ttlSeconds: request2.ttlSeconds });
+  } catch (error2) {
+    if (createMayHaveHappened(error2)) await discardLostCreate(deps, request2.name, startedAt);
+    throw error2;
+  }
   log.info(`Created token ${created.id} (${request2.name}), ${created.expires_at ? `expires ${created.expires_at}` : "no expiry"}.`);
   try {
     await allOrReport(
@@ -30383,6 +30390,22 @@ async function discard(deps, id, why) {
     return false;
   }
 }
+function createMayHaveHappened(error2) {
+  if (!(error2 instanceof PlanetScaleError)) return true;
+  const status = error2.status;
+  if (status === void 0) return true;
+  return !(status >= 400 && status < 500 || status === 503);
+}
+async function discardLostCreate(deps, name, startedAt) {
+  try {
+    const tokens = await deps.planetscale.listTokens();
+    const lost = tokens.filter((t2) => t2.name === name && Date.parse(t2.created_at) >= startedAt - CLOCK_SKEW_MS);
+    for (const token of lost) await discard(deps, token.id, "its creation was answered with an error");
+  } catch (error2) {
+    deps.log.warning(`Could not check for a token created despite the error (${errorMessage(error2)}): look for "${name}" with \`command: list\`.`);
+  }
+}
+var CLOCK_SKEW_MS = 5 * 6e4;
 async function stillExists(deps, id) {
   try {
     await deps.planetscale.getToken(id);
@@ -30557,6 +30580,7 @@ async function rotate(deps, config) {
     log.info("Dry run: every check passed; nothing was changed.");
     return { ...report, skipped: "dry run", targets: report.targets.map((t2) => ({ ...t2, outcome: "planned" })) };
   }
+  if (deps.cancel.aborted) throw new RotationError("The run was cancelled before anything was changed.");
   const created = await provision(deps, { name: config.tokenName, ttlSeconds, grants, replacing: oldToken.id });
   report.newToken = { id: created.id, name: created.name ?? config.tokenName, expiresAt: created.expires_at ?? null };
   if (deps.cancel.aborted) {
@@ -30667,6 +30691,7 @@ async function createToken(deps, config) {
     log.info("Dry run: every check passed; nothing was changed.");
     return { ...report, skipped: "dry run", targets: report.targets.map((t2) => ({ ...t2, outcome: "planned" })) };
   }
+  if (deps.cancel.aborted) throw new RotationError("The run was cancelled before anything was changed.");
   const created = await provision(deps, { name: config.tokenName, ttlSeconds, grants: checked.grants });
   report.newToken = { id: created.id, name: created.name ?? config.tokenName, expiresAt: created.expires_at ?? null };
   if (deps.cancel.aborted) {
@@ -30765,8 +30790,9 @@ async function deleteCommand(config, deps) {
   }
   if (self2) deps.log.warning(`Deleting the token the action authenticates with (${config.tokenId}), as requested by token-id.`);
   const result = await deps.planetscale.deleteToken(config.tokenId);
-  const text = result === "deleted" ? `Deleted token ${config.tokenId}.` : `Token ${config.tokenId} was already deleted.`;
-  deps.log.info(text);
+  const text = result === "deleted" ? `Deleted token ${config.tokenId}.` : `Token ${config.tokenId} was not found in organization ${config.organization}: it was already deleted, or token-id is wrong (check with \`command: list\`).`;
+  if (result === "deleted") deps.log.info(text);
+  else deps.log.warning(text);
   await deps.io.appendSummary(`## PlanetScale service token deletion
 
 ${text.replace(config.tokenId, code(config.tokenId))}

@@ -11,8 +11,13 @@ export async function deleteCommand(config: Config, deps: CommandDeps): Promise<
   }
   if (self) deps.log.warning(`Deleting the token the action authenticates with (${config.tokenId}), as requested by token-id.`)
   const result = await deps.planetscale.deleteToken(config.tokenId)
-  const text = result === 'deleted' ? `Deleted token ${config.tokenId}.` : `Token ${config.tokenId} was already deleted.`
-  deps.log.info(text)
+  // PlanetScale answers 404 for a token that never existed too: a typo must not pass as success silently.
+  const text =
+    result === 'deleted'
+      ? `Deleted token ${config.tokenId}.`
+      : `Token ${config.tokenId} was not found in organization ${config.organization}: it was already deleted, or token-id is wrong (check with \`command: list\`).`
+  if (result === 'deleted') deps.log.info(text)
+  else deps.log.warning(text)
   await deps.io.appendSummary(`## PlanetScale service token deletion\n\n${text.replace(config.tokenId, code(config.tokenId))}\n`)
   return {}
 }

@@ -1,5 +1,6 @@
 // `create`: contract steps 2–5 and 7 for a brand-new token (no old pair to put back).
 import type { Config } from '../config.js'
+import { RotationError } from '../errors.js'
 import { describeGrants } from './accesses.js'
 import { check } from './check.js'
 import type { ProtocolDeps } from './deps.js'
@@ -42,6 +43,7 @@ export async function createToken(deps: ProtocolDeps, config: CreateConfig): Pro
     return { ...report, skipped: 'dry run', targets: report.targets.map((t) => ({ ...t, outcome: 'planned' })) }
   }
 
+  if (deps.cancel.aborted) throw new RotationError('The run was cancelled before anything was changed.')
   const created = await provision(deps, { name: config.tokenName, ttlSeconds, grants: checked.grants })
   report.newToken = { id: created.id, name: created.name ?? config.tokenName, expiresAt: created.expires_at ?? null }
   if (deps.cancel.aborted) {

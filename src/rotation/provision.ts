@@ -16,7 +16,14 @@ export interface ProvisionRequest {
 
 export async function provision(deps: ProtocolDeps, request: ProvisionRequest): Promise<CreatedToken> {
   const { planetscale, log } = deps
-  const created = await planetscale.createToken({ name: request.name, ttlSeconds: request.ttlSeconds })
+  const startedAt = deps.now().getTime()
+  let created: CreatedToken
+  try {
+    created = await planetscale.createToken({ name: request.name, ttlSeconds: request.ttlSeconds })
+  } catch (error) {
+    if (createMayHaveHappened(error)) await discardLostCreate(deps, request.name, startedAt)
+    throw error
+  }
   log.info(`Created token ${created.id} (${request.name}), ${created.expires_at ? `expires ${created.expires_at}` : 'no expiry'}.`)
   try {
     await allOrReport(
@@ -48,6 +55,30 @@ export async function discard(deps: ProtocolDeps, id: string, why: string): Prom
     return false
   }
 }
+
+/** A refusal (4xx) or an answer that says the server did nothing (429, 503) is certain; anything else is not. */
+function createMayHaveHappened(error: unknown): boolean {
+  if (!(error instanceof PlanetScaleError)) return true
+  const status = error.status
+  if (status === undefined) return true
+  return !((status >= 400 && status < 500) || status === 503)
+}
+
+/**
+ * The create may have reached PlanetScale even though its answer was lost. Such a token has no
+ * known secret, so no target can ever use it: find it by its name and age, and delete it.
+ */
+async function discardLostCreate(deps: ProtocolDeps, name: string, startedAt: number): Promise<void> {
+  try {
+    const tokens = await deps.planetscale.listTokens()
+    const lost = tokens.filter((t) => t.name === name && Date.parse(t.created_at) >= startedAt - CLOCK_SKEW_MS)
+    for (const token of lost) await discard(deps, token.id, 'its creation was answered with an error')
+  } catch (error) {
+    deps.log.warning(`Could not check for a token created despite the error (${errorMessage(error)}): look for "${name}" with \`command: list\`.`)
+  }
+}
+
+const CLOCK_SKEW_MS = 5 * 60_000
 
 async function stillExists(deps: ProtocolDeps, id: string): Promise<void> {
   try {

@@ -1,5 +1,5 @@
 // The rotation protocol (contract steps 1–7). Pure of I/O details: everything arrives in deps.
-import { errorMessage } from '../errors.js'
+import { RotationError, errorMessage } from '../errors.js'
 import type { Config } from '../config.js'
 import type { ServiceToken } from '../types.js'
 import { describeGrants, lacksSelfRotationAccesses } from './accesses.js'
@@ -8,7 +8,6 @@ import type { ProtocolDeps } from './deps.js'
 import { discard, provision } from './provision.js'
 import type { RunReport, TokenSummary } from './report.js'
 import { writeTargets } from './write-targets.js'
-import { RotationError } from '../errors.js'
 import { describeTargets } from './plan.js'
 
 export type RotateConfig = Pick<
@@ -78,6 +77,7 @@ export async function rotate(deps: ProtocolDeps, config: RotateConfig): Promise<
     return { ...report, skipped: 'dry run', targets: report.targets.map((t) => ({ ...t, outcome: 'planned' })) }
   }
 
+  if (deps.cancel.aborted) throw new RotationError('The run was cancelled before anything was changed.')
   // 2–4. Create, grant, test (compensated inside on failure)
   const created = await provision(deps, { name: config.tokenName, ttlSeconds, grants, replacing: oldToken.id })
   report.newToken = { id: created.id, name: created.name ?? config.tokenName, expiresAt: created.expires_at ?? null }
