@@ -6,7 +6,11 @@ import { InputError } from './errors.js'
 export interface Tuning {
   /** Minimum time between the starts of two GitHub secret writes (secondary-limit guard). */
   writeSpacingMs: number
-  /** Targets written at once. One keeps each target's ID-to-token window to a single write spacing. */
+  /**
+   * Pairs in flight at most. The pacer gives a pair's second write the next turn, so each target's
+   * ID-to-token window stays one turn whatever this is; more pairs in flight only fill the turns
+   * that would go unused while a target waits for its ID's answer (latency above the spacing).
+   */
   writeConcurrency: number
   /** First backoff of retries on transient failures, both APIs. */
   retryBaseMs: number
@@ -18,7 +22,7 @@ export interface Tuning {
 
 const KNOBS: Record<keyof Tuning, { env: string; fallback: number; min: number; max: number }> = {
   writeSpacingMs: { env: 'PSCALE_ACTION_WRITE_SPACING_MS', fallback: 1000, min: 0, max: 60_000 },
-  writeConcurrency: { env: 'PSCALE_ACTION_WRITE_CONCURRENCY', fallback: 1, min: 1, max: 20 },
+  writeConcurrency: { env: 'PSCALE_ACTION_WRITE_CONCURRENCY', fallback: 8, min: 1, max: 20 },
   retryBaseMs: { env: 'PSCALE_ACTION_RETRY_BASE_MS', fallback: 1000, min: 0, max: 60_000 },
   requestTimeoutMs: { env: 'PSCALE_ACTION_REQUEST_TIMEOUT_MS', fallback: 15_000, min: 100, max: 300_000 },
   verifyTimeoutMs: { env: 'PSCALE_ACTION_VERIFY_TIMEOUT_MS', fallback: 30_000, min: 0, max: 600_000 }

@@ -8,6 +8,7 @@ import { createSecretsApi } from './github/secrets.js'
 import type { Credentials, Logger, SecretsApi } from './types.js'
 import { InputError } from './errors.js'
 import { readTuning, type Tuning } from './tuning.js'
+import { createWritePacer, type WritePacer } from './rotation/write-pacer.js'
 
 const USER_AGENT = 'pscale-token-action/1'
 
@@ -19,6 +20,7 @@ export const logger: Logger = {
 
 export function createDeps(config: Config, cancel: AbortSignal, env: Record<string, string | undefined>): CommandDeps {
   const tuning = readTuning(env)
+  const pacer = createWritePacer({ spacingMs: tuning.writeSpacingMs })
   const planetscaleAs = (credentials: Credentials) =>
     createPlanetScaleClient({
       baseUrl: config.planetscaleApiUrl,
@@ -34,11 +36,12 @@ export function createDeps(config: Config, cancel: AbortSignal, env: Record<stri
   return {
     planetscale: planetscaleAs(config.credentials),
     planetscaleAs,
-    secrets: config.targets.length > 0 ? createSecrets(config, tuning) : noSecrets,
+    secrets: config.targets.length > 0 ? createSecrets(config, tuning, pacer) : noSecrets,
     log: logger,
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     cancel,
+    pacer,
     writeConcurrency: tuning.writeConcurrency,
     verifyTimeoutMs: tuning.verifyTimeoutMs,
     cancelGraceMs: 5_000,
@@ -51,14 +54,15 @@ export function createDeps(config: Config, cancel: AbortSignal, env: Record<stri
   }
 }
 
-function createSecrets(config: Config, tuning: Tuning): SecretsApi {
+function createSecrets(config: Config, tuning: Tuning, pacer: WritePacer): SecretsApi {
   if (!config.githubToken) throw new InputError('github-token', 'required when there are targets.')
   const octokit = createOctokit({
     token: config.githubToken,
     baseUrl: config.githubApiUrl,
     log: logger,
     userAgent: USER_AGENT,
-    writeSpacingMs: tuning.writeSpacingMs,
+    // GitHub asked to wait: the other writes would be refused too.
+    onRateLimitWait: (ms) => pacer.pause(ms),
     retryBaseMs: tuning.retryBaseMs,
     requestTimeoutMs: tuning.requestTimeoutMs
   })

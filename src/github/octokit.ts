@@ -6,6 +6,7 @@ import { throttling } from '@octokit/plugin-throttling'
 // The build plugin-throttling itself uses, so the bundle holds one copy.
 import Bottleneck from 'bottleneck/light.js'
 import type { Logger } from '../types.js'
+import { yieldWithSetImmediate } from './bottleneck-yield.js'
 import {
   DEFAULT_THROTTLE_LIMITS,
   rateLimitHandlers,
@@ -13,8 +14,8 @@ import {
   type ThrottleLimits
 } from './rate-limit.js'
 
-/** plugin-throttling's own spacing of writes (its default `write` group). */
-export const DEFAULT_WRITE_SPACING_MS = 1000
+/** Requests in flight at once: GitHub allows 100 (a secondary limit); the check step reads every target at once. */
+export const GLOBAL_CONCURRENCY = 100
 /** plugin-retry's default. */
 export const DEFAULT_RETRIES = 3
 
@@ -34,8 +35,8 @@ export interface OctokitOptions {
   /** plugin-retry attempts after 5xx answers and network errors. */
   retries?: number
   throttleLimits?: Partial<ThrottleLimits>
-  /** Minimum time between the starts of two write requests (secondary-limit guard). */
-  writeSpacingMs?: number
+  /** Told how long GitHub asked to wait whenever a request waits on a rate limit (the write pacer holds back the other writes). */
+  onRateLimitWait?: (ms: number) => void
   /** plugin-retry's base wait: retry N waits N² times this (its default is 1000 ms). */
   retryBaseMs?: number
   /** Abort a request that has not answered within this (a hung connection must not hang the run). */
@@ -43,6 +44,7 @@ export interface OctokitOptions {
 }
 
 export function createOctokit(options: OctokitOptions): GitHubClient {
+  yieldWithSetImmediate()
   const { log } = options
   const limits = { ...DEFAULT_THROTTLE_LIMITS, ...options.throttleLimits }
   return new GitHubOctokit({
@@ -68,13 +70,15 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
     },
     request: options.requestTimeoutMs ? { fetch: fetchWithTimeout(options.requestTimeoutMs) } : {},
     throttle: {
-      ...rateLimitHandlers(limits, log),
-      // Same settings as the plugin's default write group, but owned by this client so
-      // the spacing is configurable and not shared with other Octokit instances.
-      write: new Bottleneck.Group({
-        maxConcurrent: 1,
-        minTime: options.writeSpacingMs ?? DEFAULT_WRITE_SPACING_MS
-      })
+      ...rateLimitHandlers(limits, log, options.onRateLimitWait),
+      // The plugin's shared default allows 10 requests at once; GitHub allows 100, and the
+      // check step reads every target's public key in parallel. The plugin reads every group
+      // from these options (its state), but types only some of them.
+      ...({ global: new Bottleneck.Group({ maxConcurrent: GLOBAL_CONCURRENCY }) } as object),
+      // Writes are spaced by the protocol's write pacer, which also decides their order (the
+      // second write of a pair first); the plugin's default write group would space them a
+      // second time, in arrival order, and would keep spacing them after a cancellation.
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
     }
   })
 }

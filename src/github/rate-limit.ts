@@ -24,7 +24,8 @@ type LimitHandler = (
 
 export function rateLimitHandlers(
   limits: ThrottleLimits,
-  log: Logger
+  log: Logger,
+  onWait: (ms: number) => void = () => {}
 ): { onRateLimit: LimitHandler; onSecondaryRateLimit: LimitHandler } {
   // plugin-throttling retries a request with the same options object, so it identifies
   // the request across its retries.
@@ -45,6 +46,7 @@ export function rateLimitHandlers(
         return false
       }
       waited.set(options, total)
+      onWait(retryAfter * 1000)
       log.warning(
         `GitHub ${kind} rate limit on ${route}: waiting ${retryAfter}s, then retry ${retryCount + 1} of ${limits.maxRetries}`
       )
@@ -78,4 +80,33 @@ function isUntaggedSecondaryLimit(error: unknown): error is Error {
   if (headers === undefined || /\bsecondary rate\b/i.test(error.message)) return false
   if (headers['x-ratelimit-remaining'] === '0') return false // primary: the plugin reads the reset time
   return status === 429 || (status === 403 && headers['retry-after'] !== undefined)
+}
+
+/** Writes to reserve per target: its pair, and writing the old pair back if the second write fails. */
+export const WRITES_RESERVED_PER_TARGET = 4
+
+export interface PrimaryBudget {
+  /** What the last answer said of the token's hourly budget; undefined when GitHub sends no such headers (e.g. GHES with limits off). */
+  latest(): { remaining: number; resetAt: Date | undefined } | undefined
+}
+
+/**
+ * Follows `x-ratelimit-remaining` on every answer. A pair whose ID is written but whose token
+ * write then hits an exhausted hourly budget cannot be put back before the reset: the target is
+ * locked out for up to an hour. Knowing the budget lets the check step refuse to start instead.
+ */
+export function trackPrimaryBudget(octokit: CoreOctokit): PrimaryBudget {
+  let latest: { remaining: number; resetAt: Date | undefined } | undefined
+  const note = (headers: Record<string, unknown> | undefined): void => {
+    const remaining = Number(headers?.['x-ratelimit-remaining'])
+    if (headers?.['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return
+    const reset = Number(headers['x-ratelimit-reset'])
+    latest = { remaining, resetAt: Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined }
+  }
+  octokit.hook.after('request', (response) => note(response.headers as Record<string, unknown>))
+  octokit.hook.error('request', (error) => {
+    note((error as { response?: { headers?: Record<string, unknown> } }).response?.headers)
+    throw error
+  })
+  return { latest: () => latest }
 }

@@ -1,9 +1,11 @@
 // The SecretsApi: prepare a target (public key, organization visibility) during the
 // check step, then seal and write secrets into it.
 import type { Octokit } from '@octokit/rest'
+import { GitHubTargetError } from '../errors.js'
 import type { Logger, PreparedTarget, SecretsApi, TargetSpec, Visibility } from '../types.js'
 import { httpStatus, isAbort, isImproperlyEncrypted, toTargetError } from './errors.js'
-import { decodePublicKey, sealSecret } from './seal.js'
+import { trackPrimaryBudget, WRITES_RESERVED_PER_TARGET } from './rate-limit.js'
+import { decodePublicKey, sealSecret, warmUpSealing } from './seal.js'
 import { isOrgScope, scopeFor, type OrgAccess, type OrgScope, type PublicKey, type Scope } from './scopes.js'
 
 const PER_PAGE = 100
@@ -19,11 +21,33 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
   // when prepared in parallel.
   const keys = new Map<string, Promise<PublicKey>>()
   const repositoryIds = new Map<string, Promise<number>>()
+  const budget = trackPrimaryBudget(octokit)
+  let targetsPrepared = 0
+  let budgetReported = false
+
+  /** Refuses to go on when the hourly budget cannot cover every target's writes (one report per run). */
+  function checkBudget(spec: TargetSpec): void {
+    const latest = budget.latest()
+    const needed = WRITES_RESERVED_PER_TARGET * targetsPrepared
+    if (latest === undefined || latest.remaining >= needed || budgetReported) return
+    budgetReported = true
+    const reset = latest.resetAt ? `; it resets at ${latest.resetAt.toISOString()}` : ''
+    throw new GitHubTargetError(
+      `${spec.label}: GitHub's rate limit leaves the github-token ${latest.remaining} request(s) this hour${reset}. ` +
+        `Writing ${targetsPrepared} target(s) safely needs up to ${needed} (each pair, and writing the old pair back if a write fails). ` +
+        'Nothing was changed: re-run after the reset, or with fewer targets.',
+      spec.label,
+      'check the rate limit',
+      undefined
+    )
+  }
 
   function publicKey(scope: Scope): Promise<PublicKey> {
     return shared(keys, scope.id, async () => {
       const { key_id, key } = await scope.getPublicKey()
-      await decodePublicKey(key) // a bad key fails the check step, not a write
+      decodePublicKey(key) // a bad key fails the check step, not a write
+      // The check step's requests are all sent by now: load the sealing code while they are answered.
+      warmUpSealing()
       return { key_id: String(key_id), key }
     })
   }
@@ -103,6 +127,7 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
 
   return {
     async prepare(spec, secretNames) {
+      targetsPrepared++
       const scope = scopeFor(octokit, spec)
       const keyRead = publicKey(scope).catch((error: unknown) => {
         throw toTargetError(error, spec, 'read public key')
@@ -111,6 +136,7 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
         keyRead,
         isOrgScope(scope) && isOrgTarget(spec) ? settleAccess(spec, scope, secretNames) : undefined
       ])
+      checkBudget(spec)
 
       async function put(name: string, value: string, key: PublicKey, signal?: AbortSignal) {
         if (signal?.aborted) throw abortReason(signal)

@@ -1,7 +1,14 @@
 // The PlanetScale endpoints the action uses, bound to one organization and one credential.
-import { PlanetScaleError } from '../errors.js'
+import { PlanetScaleError, errorMessage } from '../errors.js'
 import type { CreatedToken, Grant, PlanetScaleApi, ServiceToken } from '../types.js'
-import { type CredentialsProbe, failureError, notFoundError, type Operation, unexpectedAnswerError } from './errors.js'
+import {
+  type CredentialsProbe,
+  failureError,
+  notDeletedError,
+  notFoundError,
+  type Operation,
+  unexpectedAnswerError
+} from './errors.js'
 import { createHttp, type HttpOptions, type HttpOutcome, type HttpRequest } from './http.js'
 import {
   organizationsPath,
@@ -23,6 +30,8 @@ export interface PlanetScaleClientOptions extends HttpOptions {
 const PER_PAGE = 100
 /** 100 000 tokens: far beyond any organization; stops a server that pages forever. */
 const MAX_PAGES = 1000
+/** How far PlanetScale's clock may be behind ours when matching a token to the create that made it. */
+const LOST_CREATE_CLOCK_SKEW_MS = 5 * 60_000
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -52,7 +61,10 @@ function toServiceToken(value: unknown): ServiceToken | undefined {
 
 export function createPlanetScaleClient(options: PlanetScaleClientOptions): PlanetScaleApi {
   const { organization, onSecret } = options
+  const now = options.now ?? Date.now
   const send = createHttp(options)
+  // For best-effort lookups after a failure: one try, so the failure is reported without delay.
+  const sendOnce = createHttp({ ...options, maxAttempts: 1 })
 
   const op = (step: string, needs: readonly string[], subject: string, extra: Partial<Operation> = {}): Operation => ({
     step,
@@ -72,8 +84,8 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
   }
 
   /** The parsed body of a 2xx answer; anything else becomes a PlanetScaleError. */
-  async function call(operation: Operation, request: HttpRequest): Promise<{ body: unknown; outcome: HttpOutcome }> {
-    const outcome = await send(request)
+  async function call(operation: Operation, request: HttpRequest, via = send): Promise<{ body: unknown; outcome: HttpOutcome }> {
+    const outcome = await via(request)
     if (succeeded(outcome)) return { body: outcome.body, outcome }
     if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials())
     throw failureError(operation, outcome)
@@ -89,15 +101,15 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     return data.flatMap((item) => (isObject(item) && typeof item.name === 'string' ? [item.name] : []))
   }
 
-  async function listTokens(): Promise<ServiceToken[]> {
+  async function listTokens(via = send): Promise<ServiceToken[]> {
     const operation = op('list tokens', ['read_service_tokens'], `organization "${organization}"`)
     const tokens: ServiceToken[] = []
     for (let page = 1, fetched = 1; ; fetched++) {
-      const { body, outcome } = await call(operation, {
-        method: 'GET',
-        path: serviceTokensPagePath(organization, page, PER_PAGE),
-        idempotent: true
-      })
+      const { body, outcome } = await call(
+        operation,
+        { method: 'GET', path: serviceTokensPagePath(organization, page, PER_PAGE), idempotent: true },
+        via
+      )
       const data = isObject(body) ? body.data : undefined
       if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, `page ${page} had no token list`)
       for (const item of data) {
@@ -137,20 +149,69 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     const body: { name?: string; ttl?: number } = {}
     if (name !== undefined) body.name = name
     if (ttlSeconds !== undefined) body.ttl = ttlSeconds
-    const { body: answer, outcome } = await call(operation, {
-      method: 'POST',
-      path: serviceTokensPath(organization),
-      body,
-      idempotent: false
-    })
+    const sentAt = now()
+    const outcome = await send({ method: 'POST', path: serviceTokensPath(organization), body, idempotent: false })
+    if (!succeeded(outcome)) {
+      if (outcome.uncertain) throw failureError(await afterLostCreate(operation, name, sentAt), outcome)
+      if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials())
+      throw failureError(operation, outcome)
+    }
+    const answer = outcome.body
     const secret = isObject(answer) ? answer.token : undefined
     if (typeof secret !== 'string' || secret === '') {
-      throw unexpectedAnswerError(operation, outcome, 'had no token secret', true)
+      throw unexpectedAnswerError(await afterLostCreate(operation, name, sentAt), outcome, 'had no token secret', true)
     }
     onSecret(secret)
     const token = toServiceToken(answer)
     if (token === undefined) throw unexpectedAnswerError(operation, outcome, 'was not a service token', true)
     return { ...token, token: secret }
+  }
+
+  /**
+   * A create whose answer was lost (or came without the secret) may still have made a token that
+   * nobody can use: its secret exists nowhere. Such a token is found by its name, and by what no
+   * other token can look like: created since the request, never used, no accesses. It is deleted,
+   * and the operation's advice says what was found. Returns the operation to report with.
+   */
+  async function afterLostCreate(operation: Operation, name: string | undefined, sentAt: number): Promise<Operation> {
+    if (name === undefined) return operation
+    let lost: ServiceToken[]
+    try {
+      lost = (await listTokens(sendOnce)).filter(
+        (t) =>
+          t.name === name &&
+          !t.last_used_at &&
+          (t.service_token_accesses ?? []).length === 0 &&
+          Date.parse(t.created_at) >= sentAt - LOST_CREATE_CLOCK_SKEW_MS
+      )
+    } catch (error) {
+      options.log?.debug(`Looking for a token the lost create answer may have made failed: ${errorMessage(error)}`)
+      return operation
+    }
+    const deleted: string[] = []
+    const left: string[] = []
+    for (const token of lost) {
+      try {
+        await deleteToken(token.id)
+        deleted.push(token.id)
+      } catch (error) {
+        options.log?.debug(`Deleting token ${token.id}, made by a create whose answer was lost, failed: ${errorMessage(error)}`)
+        left.push(token.id)
+      }
+    }
+    let onUncertain: string
+    if (left.length > 0) {
+      onUncertain =
+        `PlanetScale made token ${left.join(', ')} anyway, and deleting it failed: nobody has its secret; ` +
+        `delete it with command: delete and token-id: ${left[0]}.`
+    } else if (deleted.length > 0) {
+      onUncertain = `PlanetScale had made the token anyway (${deleted.join(', ')}); nobody had its secret, so it was deleted. Nothing was changed: re-run.`
+    } else {
+      onUncertain =
+        `No token named "${name}" was found afterwards, so none is left behind; nothing was changed: re-run ` +
+        `(should command: list later show a token of that name that no secret uses, delete it).`
+    }
+    return { ...operation, onUncertain }
   }
 
   async function deleteToken(id: string): Promise<'deleted' | 'already-deleted'> {
@@ -160,8 +221,14 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     if (!isNotFound(outcome)) throw failureError(operation, outcome)
     // A 404 is "already gone" only once the same credentials are proven to work.
     const probe = await probeCredentials()
-    if (probe.ok) return 'already-deleted'
-    throw notFoundError(operation, outcome, probe)
+    if (!probe.ok) throw notFoundError(operation, outcome, probe)
+    // PlanetScale also answers 404 when the caller lacks delete_service_tokens: a token that can
+    // still be read was not deleted.
+    const still = await send({ method: 'GET', path: serviceTokenPath(organization, id), idempotent: true })
+    if (succeeded(still) && toServiceToken(still.body)?.id === id) {
+      throw notDeletedError(operation, outcome)
+    }
+    return 'already-deleted'
   }
 
   async function grantAccess(id: string, grant: Grant): Promise<void> {
@@ -169,7 +236,7 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     const operation = op(
       onDatabase ? `grant accesses on database "${grant.database}"` : 'grant organization accesses',
       // A token can only grant accesses it holds itself.
-      ['write_service_tokens', ...grant.access],
+      [...new Set(['write_service_tokens', ...grant.access])],
       onDatabase ? `database "${grant.database}" or token "${id}"` : `token "${id}"`,
       { onRejected: `check the access names (${grant.access.join(', ')}): PlanetScale refuses unknown ones` }
     )
@@ -182,5 +249,5 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     })
   }
 
-  return { listOrganizations, listTokens, getToken, createToken, deleteToken, grantAccess }
+  return { listOrganizations, listTokens: () => listTokens(), getToken, createToken, deleteToken, grantAccess }
 }

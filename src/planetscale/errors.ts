@@ -27,6 +27,9 @@ export const CREDENTIALS_ADVICE =
 
 const MESSAGE_LIMIT = 200
 
+const ADD_ACCESS = "add it to the token in PlanetScale (the organization's Settings → Service tokens)"
+
+
 interface ErrorBody {
   code?: string
   message?: string
@@ -91,8 +94,8 @@ export function failureError(op: Operation, outcome: HttpOutcome): PlanetScaleEr
   } else if (status === 403) {
     advice =
       op.needs.length > 0
-        ? `The service token lacks an access this step needs: ${accessList(op.needs)}.`
-        : 'The service token was refused.'
+        ? `The service token lacks an access this step needs: ${accessList(op.needs)}. If it lacks one, ${ADD_ACCESS}.`
+        : `The service token was refused: check that service-token-id and service-token name a PlanetScale service token that is still active.`
   } else if (status === 422) {
     advice = `PlanetScale rejected the request: ${op.onRejected ?? 'check the values the action was given'}.`
   } else if (status === 429) {
@@ -139,7 +142,17 @@ export function notFoundError(op: Operation, outcome: HttpOutcome, probe: Creden
     )
   }
   const needs = op.needs.length > 0 ? `, or the service token lacks ${accessList(op.needs)}` : ''
-  return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).`)
+  const fix = op.needs.length > 0 ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings → Service tokens).` : ''
+  return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`)
+}
+
+/** A delete answered 404, yet the token can still be read: PlanetScale's way of saying an access is missing. */
+export function notDeletedError(op: Operation, outcome: HttpOutcome): PlanetScaleError {
+  return build(
+    op,
+    outcome,
+    `The token still exists, so the service token lacks ${accessList(op.needs)} (PlanetScale answers 404 for a missing access): ${ADD_ACCESS}.`
+  )
 }
 
 /**

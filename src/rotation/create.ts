@@ -5,7 +5,7 @@ import { describeGrants } from './accesses.js'
 import { check } from './check.js'
 import type { ProtocolDeps } from './deps.js'
 import { describeTargets } from './plan.js'
-import { discard, provision } from './provision.js'
+import { discard, provision, undeletedAdvice } from './provision.js'
 import type { RunReport } from './report.js'
 import { writeTargets } from './write-targets.js'
 
@@ -49,6 +49,7 @@ export async function createToken(deps: ProtocolDeps, config: CreateConfig): Pro
   if (deps.cancel.aborted) {
     report.newTokenDeleted = await discard(deps, created.id, 'the run was cancelled before any target was written')
     report.problems.push('The run was cancelled before any target was written.')
+    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id))
     return report
   }
   report.targets = await writeTargets(
@@ -63,6 +64,7 @@ export async function createToken(deps: ProtocolDeps, config: CreateConfig): Pro
   }
   if (written === 0 && !idTouched) {
     report.newTokenDeleted = await discard(deps, created.id, 'no target was written')
+    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id))
   } else if (written < report.targets.length) {
     report.problems.push(`Token ${created.id} is kept: ${written} of ${report.targets.length} target(s) hold it. Fix the others and re-run.`)
   }

@@ -1,5 +1,6 @@
 // What the protocol needs from the outside world. main.ts wires the real ones; tests wire the emulator.
 import type { Credentials, Logger, PlanetScaleApi, SecretsApi, Sleep } from '../types.js'
+import type { WritePacer } from './write-pacer.js'
 
 export interface ProtocolDeps {
   /** PlanetScale as the action's own credentials. */
@@ -12,7 +13,9 @@ export interface ProtocolDeps {
   sleep: Sleep
   /** Aborted on SIGINT/SIGTERM: no new target is started, the pair in flight is finished or undone. */
   cancel: AbortSignal
-  /** Targets written at once. */
+  /** Spaces and orders the GitHub secret writes. */
+  pacer: WritePacer
+  /** Pairs in flight at most (a target waiting for its ID's answer while others begin theirs). */
   writeConcurrency: number
   /** Bound on the retries of step 4 (a new token can take a moment to be usable). */
   verifyTimeoutMs: number

@@ -16,14 +16,8 @@ export interface ProvisionRequest {
 
 export async function provision(deps: ProtocolDeps, request: ProvisionRequest): Promise<CreatedToken> {
   const { planetscale, log } = deps
-  const startedAt = deps.now().getTime()
-  let created: CreatedToken
-  try {
-    created = await planetscale.createToken({ name: request.name, ttlSeconds: request.ttlSeconds })
-  } catch (error) {
-    if (createMayHaveHappened(error)) await discardLostCreate(deps, request.name, startedAt)
-    throw error
-  }
+  // A create whose answer was lost is cleaned up by the client itself (it alone knows the request's time).
+  const created = await planetscale.createToken({ name: request.name, ttlSeconds: request.ttlSeconds })
   log.info(`Created token ${created.id} (${request.name}), ${created.expires_at ? `expires ${created.expires_at}` : 'no expiry'}.`)
   try {
     await allOrReport(
@@ -36,10 +30,17 @@ export async function provision(deps: ProtocolDeps, request: ProvisionRequest): 
       request.replacing === undefined ? Promise.resolve() : stillExists(deps, request.replacing)
     ] as const)
   } catch (error) {
-    await discard(deps, created.id, 'its set-up failed')
-    throw error
+    const deleted = await discard(deps, created.id, 'its set-up failed')
+    throw new RotationError(
+      `${errorMessage(error)}\n${deleted ? `The new token ${created.id} was deleted again; no secret was changed.` : undeletedAdvice(created.id)}`
+    )
   }
   return created
+}
+
+/** For the failure message when a token this run created could not be deleted again. */
+export function undeletedAdvice(id: string): string {
+  return `Deleting the new token ${id} again failed; no target uses it: delete it with \`command: delete\` and \`token-id: ${id}\`.`
 }
 
 /** Deletes a token this run created, with the action's own credentials. Never throws: it reports. */
@@ -49,36 +50,10 @@ export async function discard(deps: ProtocolDeps, id: string, why: string): Prom
     deps.log.info(`Deleted the new token ${id} because ${why}; no secret was changed by it.`)
     return true
   } catch (error) {
-    deps.log.warning(
-      `Could not delete the new token ${id} (${errorMessage(error)}). No target uses it: delete it with \`command: delete\` and \`token-id: ${id}\`.`
-    )
+    deps.log.warning(`Could not delete the new token ${id}: ${errorMessage(error)}`)
     return false
   }
 }
-
-/** A refusal (4xx) or an answer that says the server did nothing (429, 503) is certain; anything else is not. */
-function createMayHaveHappened(error: unknown): boolean {
-  if (!(error instanceof PlanetScaleError)) return true
-  const status = error.status
-  if (status === undefined) return true
-  return !((status >= 400 && status < 500) || status === 503)
-}
-
-/**
- * The create may have reached PlanetScale even though its answer was lost. Such a token has no
- * known secret, so no target can ever use it: find it by its name and age, and delete it.
- */
-async function discardLostCreate(deps: ProtocolDeps, name: string, startedAt: number): Promise<void> {
-  try {
-    const tokens = await deps.planetscale.listTokens()
-    const lost = tokens.filter((t) => t.name === name && Date.parse(t.created_at) >= startedAt - CLOCK_SKEW_MS)
-    for (const token of lost) await discard(deps, token.id, 'its creation was answered with an error')
-  } catch (error) {
-    deps.log.warning(`Could not check for a token created despite the error (${errorMessage(error)}): look for "${name}" with \`command: list\`.`)
-  }
-}
-
-const CLOCK_SKEW_MS = 5 * 60_000
 
 async function stillExists(deps: ProtocolDeps, id: string): Promise<void> {
   try {
@@ -120,6 +95,9 @@ async function verify(deps: ProtocolDeps, credentials: Credentials, grants: Gran
       if (error instanceof PlanetScaleError && error.status === 422) throw error
       problem = errorMessage(error)
     }
+    // The runner kills the process a few seconds after a cancellation: stop testing, so that the
+    // new token is deleted again in time.
+    if (deps.cancel.aborted) throw new RotationError(`The run was cancelled while the new token ${credentials.id} was being tested.`)
     if (deps.now().getTime() + delay > deadline) {
       throw new RotationError(`The new token ${credentials.id} failed its test after ${attempt} attempt(s): ${problem}`)
     }

@@ -1,11 +1,12 @@
 // The rotation protocol (contract steps 1–7). Pure of I/O details: everything arrives in deps.
 import { RotationError, errorMessage } from '../errors.js'
 import type { Config } from '../config.js'
-import type { ServiceToken } from '../types.js'
+import type { PlanetScaleApi, ServiceToken } from '../types.js'
 import { describeGrants, lacksSelfRotationAccesses } from './accesses.js'
 import { check } from './check.js'
+import { settleConcurrentRun } from './concurrent-run.js'
 import type { ProtocolDeps } from './deps.js'
-import { discard, provision } from './provision.js'
+import { discard, provision, undeletedAdvice } from './provision.js'
 import type { RunReport, TokenSummary } from './report.js'
 import { writeTargets } from './write-targets.js'
 import { describeTargets } from './plan.js'
@@ -86,18 +87,14 @@ export async function rotate(deps: ProtocolDeps, config: RotateConfig): Promise<
   if (deps.cancel.aborted) {
     report.newTokenDeleted = await discard(deps, created.id, 'the run was cancelled before any target was written')
     report.problems.push('The run was cancelled before any target was written. Every target still holds the old pair.')
+    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id))
     return report
   }
   log.info(`Writing the new pair to ${checked.targets.length} target(s)...`)
+  const pair = { idName: config.idSecretName, tokenName: config.tokenSecretName, id: created.id, token: created.token }
   report.targets = await writeTargets(
     checked.targets,
-    {
-      idName: config.idSecretName,
-      tokenName: config.tokenSecretName,
-      id: created.id,
-      token: created.token,
-      previous: { id: oldToken.id, token: selfRotation ? config.credentials.token : undefined }
-    },
+    { ...pair, previous: { id: oldToken.id, token: selfRotation ? config.credentials.token : undefined } },
     deps
   )
 
@@ -111,11 +108,18 @@ export async function rotate(deps: ProtocolDeps, config: RotateConfig): Promise<
   }
   if (written === report.targets.length) {
     report.rotated = true
-    if (config.deletePrevious) await deletePrevious(deps, report, oldToken.id, selfRotation ? created : undefined)
-    else log.info(`Keeping the previous token ${oldToken.id} (delete-previous: false).`)
+    if (config.deletePrevious) {
+      // Self-rotation deletes with the new token: a token never deletes itself, and it proves the
+      // new token can run the next rotation.
+      const client = selfRotation ? deps.planetscaleAs(created) : deps.planetscale
+      if ((await deletePrevious(deps, report, oldToken.id, client)) === 'already-deleted') {
+        await settleConcurrentRun(deps, report, { oldId: oldToken.id, created, grants, targets: checked.targets, pair, planetscale: client })
+      }
+    } else log.info(`Keeping the previous token ${oldToken.id} (delete-previous: false).`)
   } else if (written === 0 && broken.length === 0) {
     report.newTokenDeleted = await discard(deps, created.id, 'no target was written')
     report.problems.push(`No target holds the new pair; every target still holds the old one (token ${oldToken.id}, kept).`)
+    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id))
   } else {
     report.problems.push(
       `Kept the previous token ${oldToken.id} and the new token ${created.id}: ${written} of ${report.targets.length} target(s) hold the new pair, ` +
@@ -129,27 +133,19 @@ async function deletePrevious(
   deps: ProtocolDeps,
   report: RunReport,
   oldId: string,
-  newCredentials: { id: string; token: string } | undefined
-): Promise<void> {
-  // Self-rotation deletes with the new token: a token never deletes itself, and it proves the
-  // new token can run the next rotation.
-  const client = newCredentials ? deps.planetscaleAs(newCredentials) : deps.planetscale
+  client: PlanetScaleApi
+): Promise<'deleted' | 'already-deleted' | 'failed'> {
   try {
     const result = await client.deleteToken(oldId)
     report.previousTokenDeleted = true
-    if (result === 'already-deleted') {
-      deps.log.warning(
-        `The previous token ${oldId} was already gone: another rotation may have run at the same time. ` +
-          'Use a `concurrency:` group for the rotation workflow; check `command: list` for unused tokens.'
-      )
-    } else {
-      deps.log.info(`Deleted the previous token ${oldId}.`)
-    }
+    if (result === 'deleted') deps.log.info(`Deleted the previous token ${oldId}.`)
+    return result
   } catch (error) {
     report.problems.push(
       `Every target holds the new pair, but deleting the previous token ${oldId} failed: ${errorMessage(error)} ` +
         `It is still valid: delete it with \`command: delete\` and \`token-id: ${oldId}\`.`
     )
+    return 'failed'
   }
 }
 

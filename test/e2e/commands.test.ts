@@ -1,5 +1,5 @@
 // Every command, run from the bundle (dist/index.js) against the emulator, as a runner would.
-import { afterEach, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import {
   ID_NAME,
   MANAGEMENT,
@@ -11,7 +11,7 @@ import {
   heldPair,
   invariantViolations,
   runAction,
-  startScenario,
+  scenarios,
   summaryTargetRows,
   withTokenToRotate,
   writes,
@@ -20,15 +20,7 @@ import {
 } from './harness.js'
 
 const DAY = 86_400
-const started: Scenario[] = []
-async function scenario(options: Parameters<typeof startScenario>[0] = {}): Promise<Scenario> {
-  const s = await startScenario(options)
-  started.push(s)
-  return s
-}
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.emu.stop()))
-})
+const scenario = scenarios()
 
 const daysAgo = (days: number): Date => new Date(Date.now() - days * DAY * 1000)
 

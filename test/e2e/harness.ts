@@ -1,5 +1,6 @@
 // Scenarios for the end-to-end tests: an emulator seeded with a self-rotating token whose pair the
 // targets hold, and the contract's invariants checked from the emulator's state.
+import { afterEach } from '@jest/globals'
 import { seedDemo, startEmulator, type AccessSpec, type LogEntry } from '../../emulator/index.js'
 import type { ActionRun } from '../../scripts/lib/run-bundle.js'
 export { BUNDLE, findLeaks, parseOutputFile, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/run-bundle.js'
@@ -97,6 +98,21 @@ export async function startScenario(
   }
 }
 
+export type ScenarioOptions = Parameters<typeof startScenario>[0]
+
+/** startScenario with a test file's defaults; every scenario it starts is stopped after each test. */
+export function scenarios(defaults: ScenarioOptions = {}): (options?: ScenarioOptions) => Promise<Scenario> {
+  const started: Scenario[] = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.emu.stop()))
+  })
+  return async (options = {}) => {
+    const s = await startScenario({ ...defaults, ...options })
+    started.push(s)
+    return s
+  }
+}
+
 /** The contract's invariants, from emulator state. Returns the violations (empty when all hold). */
 export function invariantViolations(s: Scenario): string[] {
   const problems: string[] = []
@@ -178,6 +194,11 @@ export function summaryTargetRows(summary: string): { target: string; result: st
       const [target = '', result = '', detail = ''] = line.slice(2, -2).split(' | ')
       return { target: target.trim(), result: result.trim(), detail: detail.trim() }
     })
+}
+
+/** The failure message (all ::error:: annotations), as the user reads it. */
+export function failure(run: Pick<ActionRun, 'stdout'>): string {
+  return annotations(run, 'error').join('\n')
 }
 
 /** Workflow-command lines (`::error::`, `::warning::`) as plain text: @actions/core escapes %, CR and LF. */

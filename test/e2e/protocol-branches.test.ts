@@ -1,33 +1,25 @@
 // One test per branch of the rotation protocol (contract steps 1–7), driven by emulator faults
 // through the bundle. Each asserts what is left: emulator state, exit code, message, invariants.
-import { afterEach, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import {
   ID_NAME,
   ORG,
   TARGET_SETS,
   TOKEN_NAME,
-  annotations,
   createdTokenIds,
+  failure,
   findLeaks,
   heldPair,
   invariantViolations,
   runAction,
-  startScenario,
+  scenarios,
   summaryTargetRows,
   writes,
   type ActionRun,
   type Scenario
 } from './harness.js'
 
-const started: Scenario[] = []
-async function scenario(options: Parameters<typeof startScenario>[0] = {}): Promise<Scenario> {
-  const s = await startScenario({ targets: TARGET_SETS.three, ...options })
-  started.push(s)
-  return s
-}
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.emu.stop()))
-})
+const scenario = scenarios({ targets: TARGET_SETS.three })
 
 const ENV_TARGET = 'environment:acme/api/production'
 const ENV_SECRETS = '/repos/acme/api/environments/production/secrets'
@@ -35,8 +27,6 @@ const GRANT = /^\/organizations\/acme\/service-tokens\/[a-z0-9]+\/access$/
 const TOKENS = `/organizations/${ORG}/service-tokens`
 const NOT_ACCESSIBLE = { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' } }
 
-/** The failure message (all ::error:: annotations), as the user reads it. */
-const failure = (run: ActionRun): string => annotations(run, 'error').join('\n')
 
 function expectNoLeak(s: Scenario, run: ActionRun): void {
   expect(findLeaks(run, s.secrets())).toEqual([])

@@ -36,7 +36,6 @@ export function harness(options: Partial<OctokitOptions> = {}) {
     baseUrl: BASE_URL,
     log,
     retries: 1,
-    writeSpacingMs: 0,
     ...options
   })
   return { log, octokit, secrets: createSecretsApi({ octokit, log }) }

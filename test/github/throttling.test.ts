@@ -1,5 +1,6 @@
-// The Octokit plugins really applied: rate limits waited on within the budget, 5xx
-// retried, writes spaced, and a cancelled write stops waiting.
+// The Octokit plugins really applied: rate limits waited on within the budget (and the wait
+// reported, so the write pacer holds back the other writes), 5xx retried, writes not spaced a
+// second time by the plugin, and a cancelled write stops waiting.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals'
 import nock from 'nock'
 import { rateLimitHandlers } from '../../src/github/rate-limit.js'
@@ -28,8 +29,9 @@ async function preparedRepo(options: Parameters<typeof harness>[0] = {}) {
 const epochSeconds = () => Math.floor(Date.now() / 1000)
 
 describe('rate limits', () => {
-  test('secondary limit (403 + retry-after): waits as asked, retries, succeeds', async () => {
-    const { target, log } = await preparedRepo()
+  test('secondary limit (403 + retry-after): waits as asked, retries, succeeds, and reports the wait', async () => {
+    const waits: number[] = []
+    const { target, log } = await preparedRepo({ onRateLimitWait: (ms) => waits.push(ms) })
     const api = github()
       .put(PUT_PATH)
       .reply(403, SECONDARY, { 'retry-after': '1' })
@@ -40,6 +42,7 @@ describe('rate limits', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900)
     expect(api.isDone()).toBe(true)
     expect(log.lines).toContain(`warning: GitHub secondary rate limit on ${PUT_ROUTE}: waiting 1s, then retry 1 of 3`)
+    expect(waits).toEqual([1000])
     expectNothingSecret(log.lines.join('\n'), VALUE)
   })
 
@@ -152,31 +155,19 @@ describe('retries', () => {
 })
 
 describe('write spacing', () => {
-  test('writes start writeSpacingMs apart, even when issued together; reads are not spaced', async () => {
+  test('the client adds none of its own: writes issued together go out together (the write pacer spaces them)', async () => {
     const pair = await keyPair()
     const arrivals: Record<string, number> = {}
     const at = (name: string) => () => {
       arrivals[name] = Date.now()
       return [204]
     }
-    github()
-      .get(KEY_PATH)
-      .reply(200, () => ((arrivals.key = Date.now()), pair.body))
-      .get(`${scopePaths.dependabot}/secrets/public-key`)
-      .reply(200, () => ((arrivals.dependabotKey = Date.now()), pair.body))
-      .put(PUT_PATH)
-      .reply(at('A'))
-      .put(`${scopePaths.repo}/secrets/B`)
-      .reply(at('B'))
-    const { secrets } = harness({ writeSpacingMs: 300 })
-    const [target] = await Promise.all([
-      secrets.prepare(repoTarget, ['A', 'B']),
-      secrets.prepare({ kind: 'dependabot', label: 'dependabot:acme/api', owner: 'acme', repo: 'api' }, [])
-    ])
+    github().get(KEY_PATH).reply(200, pair.body).put(PUT_PATH).reply(at('A')).put(`${scopePaths.repo}/secrets/B`).reply(at('B'))
+    const { secrets } = harness()
+    const target = await secrets.prepare(repoTarget, ['A', 'B'])
     await Promise.all([target.writeSecret('A', VALUE), target.writeSecret('B', VALUE)])
-
-    expect(Math.abs(arrivals.key! - arrivals.dependabotKey!)).toBeLessThan(250)
-    expect(Math.abs(arrivals.B! - arrivals.A!)).toBeGreaterThanOrEqual(280)
+    // plugin-throttling's default write group would hold the second write back by a second.
+    expect(Math.abs(arrivals.B! - arrivals.A!)).toBeLessThan(500)
   })
 })
 

@@ -67,7 +67,7 @@ describe('lifetimes', () => {
 
 describe('readTuning', () => {
   test('defaults, values and refusals naming the variable', () => {
-    expect(readTuning({})).toEqual({ writeSpacingMs: 1000, writeConcurrency: 1, retryBaseMs: 1000, requestTimeoutMs: 15000, verifyTimeoutMs: 30000 })
+    expect(readTuning({})).toEqual({ writeSpacingMs: 1000, writeConcurrency: 8, retryBaseMs: 1000, requestTimeoutMs: 15000, verifyTimeoutMs: 30000 })
     expect(readTuning({ PSCALE_ACTION_WRITE_SPACING_MS: '0', PSCALE_ACTION_WRITE_CONCURRENCY: '4' })).toMatchObject({ writeSpacingMs: 0, writeConcurrency: 4 })
     expect(() => readTuning({ PSCALE_ACTION_WRITE_CONCURRENCY: '0' })).toThrow(InputError)
     expect(() => readTuning({ PSCALE_ACTION_REQUEST_TIMEOUT_MS: '1.5' })).toThrow(/PSCALE_ACTION_REQUEST_TIMEOUT_MS/)
