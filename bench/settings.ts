@@ -1,0 +1,91 @@
+// What the bench runs with. Defaults keep `npm run bench` under three minutes on a 2-core machine.
+
+export interface BenchSettings {
+  /** Added to every request of both APIs, ms. */
+  latencyMs: number
+  /** The allowed write rate of the scaled scenarios, writes per minute; the action's spacing is 60000 / rate. */
+  ratePerMinute: number
+  /**
+   * The emulator's sliding window for the scaled limit (GitHub's is a minute; scaled down so the limit can bite within a
+   * run). The limit itself stands to the allowed rate as GitHub's hard limit to its guidance (80 to 60 a minute).
+   */
+  windowMs: number
+  /** PSCALE_ACTION_WRITE_CONCURRENCY of the comparison variant (1: one pair at a time, as before pipelining). */
+  compareConcurrency: number
+  /** Repository targets of the run at GitHub's own limits (0 skips it): > 40 so its 2N writes exceed 80 a minute. */
+  githubTargets: number
+  /** GitHub's hard limit for content-creating requests, per minute. */
+  githubLimitPerMinute: number
+  /** GitHub's guidance ("at least one second between writes") = the action's default spacing. */
+  githubAllowedPerMinute: number
+  coldStartRuns: number
+}
+
+export const DEFAULTS: BenchSettings = {
+  latencyMs: 50,
+  ratePerMinute: 6000,
+  windowMs: 1000,
+  compareConcurrency: 1,
+  githubTargets: 41,
+  githubLimitPerMinute: 80,
+  githubAllowedPerMinute: 60,
+  coldStartRuns: 5
+}
+
+/**
+ * The protocol's minimum sequential depth: check (all reads in parallel), create, grant (in
+ * parallel), test (in parallel), write ID, write token, delete the old token.
+ */
+export const DEPTH_MIN = 7
+
+export const TARGETS = {
+  depthOneTarget: 8,
+  wallOverFloor: 1.2,
+  coldStartMs: 150,
+  bundleBytes: 2_000_000,
+  speedupAt100: 5,
+  /** Timer granularity allowed on top of one spacing when judging the ID-to-token window. */
+  windowJitterMs: 5
+} as const
+
+/** The emulator's scaled secondary limit, writes per sliding window: the allowed rate with GitHub's margin. */
+export function scaledLimitPerWindow(settings: BenchSettings): number {
+  const allowedPerWindow = (settings.ratePerMinute * settings.windowMs) / 60_000
+  return Math.floor((allowedPerWindow * settings.githubLimitPerMinute) / settings.githubAllowedPerMinute)
+}
+
+export function spacingMs(ratePerMinute: number): number {
+  return 60_000 / ratePerMinute
+}
+
+const FLAGS: Record<string, keyof BenchSettings> = {
+  '--latency': 'latencyMs',
+  '--rate': 'ratePerMinute',
+  '--window': 'windowMs',
+  '--compare-concurrency': 'compareConcurrency',
+  '--github-targets': 'githubTargets',
+  '--cold-runs': 'coldStartRuns'
+}
+
+export function parseArgs(argv: readonly string[]): BenchSettings {
+  const settings = { ...DEFAULTS }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!
+    if (flag === '--quick') {
+      settings.githubTargets = 0
+      continue
+    }
+    const key = FLAGS[flag]
+    const value = Number(argv[++i])
+    if (!key || !Number.isInteger(value) || value < 0) {
+      throw new Error(`usage: npm run bench -- [--quick] ${Object.keys(FLAGS).map((f) => `[${f} N]`).join(' ')}`)
+    }
+    settings[key] = value
+  }
+  if (settings.compareConcurrency < 1 || settings.compareConcurrency > 20) throw new Error('--compare-concurrency must be 1 to 20 (the knob\'s range)')
+  if (settings.windowMs < 1) throw new Error('--window must be at least 1 ms')
+  if (!Number.isInteger(spacingMs(settings.ratePerMinute))) {
+    throw new Error(`--rate must divide 60000 (the action's spacing is a whole number of ms), got ${settings.ratePerMinute}`)
+  }
+  return settings
+}
