@@ -69,6 +69,27 @@ describe('GitHub', () => {
     expect(annotations(run, 'warning').join('\n')).toMatch(/GitHub secondary rate limit on PUT .*: waiting 1s, then retry 1 of 3/)
   })
 
+  test('a secondary limit on one write holds back every write, not only the refused one, for the retry-after', async () => {
+    // 150 ms per write: without the pause the other targets' writes would go out while the
+    // refused one waits (pairs in flight fill the free turns).
+    const s = await scenario()
+    s.emu.setLatency({ routes: [{ api: 'github', method: 'PUT', path: /\/secrets\/[A-Z_]+$/, ms: 150 }] })
+    s.emu.addFault({
+      api: 'github',
+      method: 'PUT',
+      path: `${REPO_SECRETS}/${ID_NAME}`,
+      response: { status: 403, body: { message: SECONDARY }, headers: { 'retry-after': '1' } }
+    })
+    const run = await runAction(s.inputs, { env: s.env })
+    expectRotated(s, run)
+    const puts = s.emu.log.filter((e) => e.api === 'github' && e.method === 'PUT')
+    const refused = puts.find((e) => e.status === 403)!
+    const sentDuringPause = puts.filter((e) => e.startedAt > refused.endedAt && e.startedAt < refused.endedAt + 900)
+    expect(sentDuringPause.map((e) => e.path)).toEqual([])
+    // Writes did go on meanwhile before the answer came: the pause is what held them back.
+    expect(puts.filter((e) => e.startedAt < refused.endedAt).length).toBeGreaterThan(1)
+  })
+
   test('primary limit (x-ratelimit-remaining: 0) that resets within 2 s: waits for the reset, then succeeds', async () => {
     const s = await scenario()
     const reset = String(Math.ceil(Date.now() / 1000) + 1)
