@@ -75,17 +75,17 @@ describe('fault rules', () => {
   })
 
   test('hang outlasts a shorter client timeout, then drops the connection', async () => {
-    emu.addFault({ path: '/organizations', response: { hangMs: 300 } })
+    emu.addFault({ path: '/organizations', response: { hangMs: 1000 } })
     const started = Date.now()
     const call = fetch(`${emu.planetscaleUrl}/organizations`, {
       headers: { authorization: `${seed.token.id}:${seed.token.token}` },
       signal: AbortSignal.timeout(50)
     })
     await expect(call).rejects.toThrow(/timeout|abort/i)
-    expect(Date.now() - started).toBeLessThan(250)
+    expect(Date.now() - started).toBeLessThan(700)
     await waitFor(() => emu.log.some((e) => e.status === 'hang'))
     const entry = emu.log.find((e) => e.status === 'hang')!
-    expect(entry.endedAt - entry.startedAt).toBeGreaterThanOrEqual(290)
+    expect(entry.endedAt - entry.startedAt).toBeGreaterThanOrEqual(990)
   })
 
   test('phase "after": the call takes effect but its answer is lost', async () => {
@@ -105,18 +105,18 @@ describe('fault rules', () => {
 describe('latency', () => {
   test('latencyMs applies to both APIs; routes override it; setLatency updates at run time', async () => {
     await emu.stop()
-    ;({ emu, seed } = await startSeeded({ latencyMs: 80 }))
+    ;({ emu, seed } = await startSeeded({ latencyMs: 300 }))
     const timed = async (call: () => Promise<unknown>) => {
       const t = performance.now()
       await call()
       return performance.now() - t
     }
-    expect(await timed(() => ps(emu, 'GET', '/organizations', seed.token))).toBeGreaterThanOrEqual(75)
-    expect(await timed(() => gh(emu, 'GET', '/repos/acme/api', seed.githubToken))).toBeGreaterThanOrEqual(75)
+    expect(await timed(() => ps(emu, 'GET', '/organizations', seed.token))).toBeGreaterThanOrEqual(295)
+    expect(await timed(() => gh(emu, 'GET', '/repos/acme/api', seed.githubToken))).toBeGreaterThanOrEqual(295)
     emu.setLatency({ github: 0, routes: [{ api: 'planetscale', method: 'GET', path: '/organizations', ms: 0 }] })
-    expect(await timed(() => ps(emu, 'GET', '/organizations', seed.token))).toBeLessThan(60)
-    expect(await timed(() => gh(emu, 'GET', '/repos/acme/api', seed.githubToken))).toBeLessThan(60)
-    expect(await timed(() => ps(emu, 'GET', TOKENS, seed.token))).toBeGreaterThanOrEqual(75)
+    expect(await timed(() => ps(emu, 'GET', '/organizations', seed.token))).toBeLessThan(200)
+    expect(await timed(() => gh(emu, 'GET', '/repos/acme/api', seed.githubToken))).toBeLessThan(200)
+    expect(await timed(() => ps(emu, 'GET', TOKENS, seed.token))).toBeGreaterThanOrEqual(295)
   })
 })
 
