@@ -29,7 +29,6 @@ const MESSAGE_LIMIT = 200
 
 const ADD_ACCESS = "add it to the token in PlanetScale (the organization's Settings → Service tokens)"
 
-
 interface ErrorBody {
   code?: string
   message?: string
