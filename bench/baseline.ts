@@ -7,7 +7,7 @@
 import { Octokit } from '@octokit/rest'
 import sodium from 'libsodium-wrappers'
 import { grantsFromAccesses } from '../src/rotation/accesses.js'
-import type { Grant, TokenAccess } from '../src/types.js'
+import type { Grant, TokenAccess } from '../src/planetscale/types.js'
 
 export interface BaselineOptions {
   planetscaleUrl: string
@@ -49,12 +49,18 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
   try {
     await ps(options.credentials, 'GET', '/organizations')
     step = 'read the old token'
-    const old = (await ps(options.credentials, 'GET', `/organizations/${org}/service-tokens/${options.credentials.id}`)) as {
+    const old = (await ps(
+      options.credentials,
+      'GET',
+      `/organizations/${org}/service-tokens/${options.credentials.id}`
+    )) as {
       service_token_accesses?: TokenAccess[]
     }
     const grants: Grant[] = grantsFromAccesses(old.service_token_accesses ?? [], options.credentials.id)
     step = 'create the new token'
-    const created = (await ps(options.credentials, 'POST', `/organizations/${org}/service-tokens`, { name: 'baseline' })) as {
+    const created = (await ps(options.credentials, 'POST', `/organizations/${org}/service-tokens`, {
+      name: 'baseline'
+    })) as {
       id: string
       token: string
     }
@@ -105,7 +111,10 @@ interface Sealed {
   encrypted_value: string
 }
 
-function scopeOf(github: Octokit, target: string): { publicKey(): Promise<{ key_id: string; key: string }>; put(name: string, sealed: Sealed): Promise<unknown> } {
+function scopeOf(
+  github: Octokit,
+  target: string
+): { publicKey(): Promise<{ key_id: string; key: string }>; put(name: string, sealed: Sealed): Promise<unknown> } {
   const colon = target.indexOf(':')
   const kind = target.slice(0, colon)
   const [owner = '', repo = '', ...rest] = target.slice(colon + 1).split('/')
@@ -120,7 +129,8 @@ function scopeOf(github: Octokit, target: string): { publicKey(): Promise<{ key_
       const environment_name = rest.join('/')
       return {
         publicKey: async () => (await actions.getEnvironmentPublicKey({ owner, repo, environment_name })).data,
-        put: (secret_name, sealed) => actions.createOrUpdateEnvironmentSecret({ owner, repo, environment_name, secret_name, ...sealed })
+        put: (secret_name, sealed) =>
+          actions.createOrUpdateEnvironmentSecret({ owner, repo, environment_name, secret_name, ...sealed })
       }
     }
     case 'dependabot':
@@ -132,7 +142,8 @@ function scopeOf(github: Octokit, target: string): { publicKey(): Promise<{ key_
       // Like those actions: a fixed visibility, not the existing one.
       return {
         publicKey: async () => (await actions.getOrgPublicKey({ org: owner })).data,
-        put: (secret_name, sealed) => actions.createOrUpdateOrgSecret({ org: owner, secret_name, visibility: 'private', ...sealed })
+        put: (secret_name, sealed) =>
+          actions.createOrUpdateOrgSecret({ org: owner, secret_name, visibility: 'private', ...sealed })
       }
     default:
       throw new Error(`baseline: unsupported target ${target}`)

@@ -33,7 +33,14 @@ function scaledRuns(settings: BenchSettings): RunSpec[] {
     ['mixed (6)', MIXED_TARGETS]
   ]
   return sets.flatMap(([scenario, targets]): RunSpec[] => [
-    { scenario, variant: 'action', targets, emulator, ratePerMinute, runner: { kind: 'action', env: { PSCALE_ACTION_WRITE_SPACING_MS: spacing }, timeoutMs } },
+    {
+      scenario,
+      variant: 'action',
+      targets,
+      emulator,
+      ratePerMinute,
+      runner: { kind: 'action', env: { PSCALE_ACTION_WRITE_SPACING_MS: spacing }, timeoutMs }
+    },
     ...(targets.length > 1
       ? [
           {
@@ -44,7 +51,10 @@ function scaledRuns(settings: BenchSettings): RunSpec[] {
             ratePerMinute,
             runner: {
               kind: 'action' as const,
-              env: { PSCALE_ACTION_WRITE_SPACING_MS: spacing, PSCALE_ACTION_WRITE_CONCURRENCY: String(settings.compareConcurrency) },
+              env: {
+                PSCALE_ACTION_WRITE_SPACING_MS: spacing,
+                PSCALE_ACTION_WRITE_CONCURRENCY: String(settings.compareConcurrency)
+              },
               timeoutMs
             }
           }
@@ -84,13 +94,20 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${spec.scenario}, ${spec.variant}... `)
     const figures = await measure(spec)
     runs.push(figures)
-    process.stderr.write(`${Math.round(figures.spanMs)} ms${figures.ok ? '' : ` (NOT OK: ${figures.problems.join('; ')})`}\n`)
+    process.stderr.write(
+      `${Math.round(figures.spanMs)} ms${figures.ok ? '' : ` (NOT OK: ${figures.problems.join('; ')})`}\n`
+    )
   }
   process.stderr.write('bench: cold start...\n')
   const coldStart = await measureColdStart(settings.coldStartRuns)
   const report: BenchReport = {
     date: new Date().toISOString(),
-    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: process.platform },
+    machine: {
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      platform: process.platform
+    },
     settings,
     runs,
     coldStart,

@@ -53,7 +53,9 @@ export async function measureColdStart(runs: number): Promise<ColdStart> {
 
 function nodeFetch(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', `fetch(${JSON.stringify(url)}).then((r) => r.text())`], { stdio: 'ignore' })
+    const child = spawn(process.execPath, ['-e', `fetch(${JSON.stringify(url)}).then((r) => r.text())`], {
+      stdio: 'ignore'
+    })
     child.on('error', reject)
     child.on('close', () => resolve())
   })

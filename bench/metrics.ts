@@ -95,7 +95,8 @@ export interface Phases {
 export function phases(log: readonly LogEntry[]): Phases {
   const writes = log.filter((e) => e.api === 'github' && isWrite(e))
   const starts = writes.map((e) => e.startedAt).sort((a, b) => a - b)
-  if (starts.length === 0) return { beforeWritesMs: Number.NaN, writesMs: Number.NaN, afterWritesMs: Number.NaN, minWriteGapMs: Number.NaN }
+  if (starts.length === 0)
+    return { beforeWritesMs: Number.NaN, writesMs: Number.NaN, afterWritesMs: Number.NaN, minWriteGapMs: Number.NaN }
   const first = Math.min(...log.map((e) => e.startedAt))
   const last = Math.max(...log.map((e) => e.endedAt))
   const writesEnd = Math.max(...writes.map((e) => e.endedAt))

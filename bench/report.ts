@@ -112,10 +112,17 @@ export function printReport(report: BenchReport): Verdict[] {
       `in the measured action runs above: median ${ms(median(firsts))} ms (max ${ms(Math.max(...firsts))}).`,
     `Bundle dist/index.js: ${(bundle.bytes / 1e6).toFixed(2)} MB (${(bundle.gzipBytes / 1e6).toFixed(2)} MB gzipped).`
   )
-  for (const run of runs.filter((r) => !r.ok)) out.push(`NOT OK: ${run.scenario}, ${run.variant}: ${run.problems.join('; ')}`)
+  for (const run of runs.filter((r) => !r.ok))
+    out.push(`NOT OK: ${run.scenario}, ${run.variant}: ${run.problems.join('; ')}`)
 
   const verdicts = judge(report)
-  out.push('', formatTable(['target', 'measured', 'verdict'], verdicts.map((v) => [v.target, v.measured, v.verdict])))
+  out.push(
+    '',
+    formatTable(
+      ['target', 'measured', 'verdict'],
+      verdicts.map((v) => [v.target, v.measured, v.verdict])
+    )
+  )
   const notes = verdicts.filter((v) => v.note)
   if (notes.length > 0) out.push('', ...notes.map((v) => `- ${v.target}: ${v.note}`))
   out.push('', 'Limits outside the action:', ...outsideLimits(report).map((line) => `- ${line}`))
@@ -144,7 +151,10 @@ function judge(report: BenchReport): Verdict[] {
   const otherHits = actions.filter((r) => !defaults.includes(r) && r.secondaryLimitHits > 0)
   verdicts.push({
     target: 'zero secondary-limit responses (action defaults, any N)',
-    measured: hit.length === 0 ? `0 in ${defaults.length} runs` : hit.map((r) => `${r.scenario}: ${r.secondaryLimitHits}`).join(', '),
+    measured:
+      hit.length === 0
+        ? `0 in ${defaults.length} runs`
+        : hit.map((r) => `${r.scenario}: ${r.secondaryLimitHits}`).join(', '),
     verdict: hit.length === 0 ? 'PASS' : 'MISS',
     note:
       otherHits.length === 0
@@ -213,7 +223,9 @@ function judge(report: BenchReport): Verdict[] {
         target: `>= ${TARGETS.speedupAt100}× the serial baseline at 100 targets: ${run.variant}`,
         measured: `${ratio(speedup)}× (${ms(base.spanMs)} / ${ms(run.spanMs)} ms; the rate allows ${ratio(possible)}×)`,
         verdict: !allows ? 'n/a' : speedup >= TARGETS.speedupAt100 ? 'PASS' : 'MISS',
-        note: allows ? undefined : `the write rate does not allow it: floor ${ms(floor)} ms = baseline / ${ratio(possible)}.`
+        note: allows
+          ? undefined
+          : `the write rate does not allow it: floor ${ms(floor)} ms = baseline / ${ratio(possible)}.`
       })
     }
   }

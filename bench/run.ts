@@ -4,7 +4,15 @@ import { performance } from 'node:perf_hooks'
 import type { EmulatorOptions } from '../emulator/index.js'
 import { findLeaks, runAction } from '../scripts/lib/run-bundle.js'
 import { runBaseline } from './baseline.js'
-import { countRequests, criticalPathDepth, pairWindows, phases, span, type Phases, type RequestCounts } from './metrics.js'
+import {
+  countRequests,
+  criticalPathDepth,
+  pairWindows,
+  phases,
+  span,
+  type Phases,
+  type RequestCounts
+} from './metrics.js'
 import { ID_NAME, ORG, TOKEN_NAME, rotationProblems, startBenchScenario } from './scenario.js'
 
 export type Runner = { kind: 'action'; env: Record<string, string>; timeoutMs: number } | { kind: 'baseline' }

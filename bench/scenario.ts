@@ -1,5 +1,5 @@
 // An emulator seeded for one benchmark run: organization `acme`, a self-rotating management
-// token, and N targets that each hold its pair. Same shape as test/e2e/harness.ts's
+// token, and N targets that each hold its pair. Same shape as __tests__/e2e/harness.ts's
 // startScenario, but with as many repositories as a scenario needs.
 import { startEmulator, type EmulatorOptions } from '../emulator/index.js'
 
@@ -36,13 +36,19 @@ export interface BenchScenario {
   secrets(): string[]
 }
 
-export async function startBenchScenario(targets: readonly string[], emulator: EmulatorOptions): Promise<BenchScenario> {
+export async function startBenchScenario(
+  targets: readonly string[],
+  emulator: EmulatorOptions
+): Promise<BenchScenario> {
   const emu = await startEmulator(emulator)
   emu.planetscale.addOrganization(ORG, { databases: ['app-db', 'analytics'] })
   const token = emu.planetscale.addToken(ORG, {
     name: 'github-actions/acme/api/seed',
     accesses: [
-      { organization: true, access: ['read_service_tokens', 'write_service_tokens', 'delete_service_tokens', 'read_databases'] },
+      {
+        organization: true,
+        access: ['read_service_tokens', 'write_service_tokens', 'delete_service_tokens', 'read_databases']
+      },
       { database: 'app-db', access: ['read_branch', 'create_deploy_request', 'connect_branch'] },
       { database: 'analytics', access: ['read_branch'] }
     ]
@@ -82,7 +88,8 @@ function addScope(emu: Emulator, target: string): void {
   const [kind, rest = ''] = splitOnce(target, ':')
   const parts = rest.split('/')
   if (kind === 'repo' || kind === 'dependabot') emu.github.addRepository(`${parts[0]}/${parts[1]}`)
-  else if (kind === 'environment') emu.github.addRepository(`${parts[0]}/${parts[1]}`, { environments: [parts.slice(2).join('/')] })
+  else if (kind === 'environment')
+    emu.github.addRepository(`${parts[0]}/${parts[1]}`, { environments: [parts.slice(2).join('/')] })
   else if (kind !== 'org' && kind !== 'dependabot-org') throw new Error(`bench: unknown target kind in ${target}`)
 }
 

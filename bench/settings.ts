@@ -78,14 +78,21 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
     const key = FLAGS[flag]
     const value = Number(argv[++i])
     if (!key || !Number.isInteger(value) || value < 0) {
-      throw new Error(`usage: npm run bench -- [--quick] ${Object.keys(FLAGS).map((f) => `[${f} N]`).join(' ')}`)
+      throw new Error(
+        `usage: npm run bench -- [--quick] ${Object.keys(FLAGS)
+          .map((f) => `[${f} N]`)
+          .join(' ')}`
+      )
     }
     settings[key] = value
   }
-  if (settings.compareConcurrency < 1 || settings.compareConcurrency > 20) throw new Error('--compare-concurrency must be 1 to 20 (the knob\'s range)')
+  if (settings.compareConcurrency < 1 || settings.compareConcurrency > 20)
+    throw new Error("--compare-concurrency must be 1 to 20 (the knob's range)")
   if (settings.windowMs < 1) throw new Error('--window must be at least 1 ms')
   if (!Number.isInteger(spacingMs(settings.ratePerMinute))) {
-    throw new Error(`--rate must divide 60000 (the action's spacing is a whole number of ms), got ${settings.ratePerMinute}`)
+    throw new Error(
+      `--rate must divide 60000 (the action's spacing is a whole number of ms), got ${settings.ratePerMinute}`
+    )
   }
   return settings
 }

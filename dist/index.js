@@ -5209,7 +5209,6 @@ var Summary = class {
   }
 };
 var _summary = new Summary();
-var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
 import os3 from "os";
@@ -5310,417 +5309,782 @@ var RotationError = class extends Error {
 function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
+async function allOrReport(what, tasks) {
+  const settled = await Promise.allSettled(tasks);
+  const failures = settled.filter((s2) => s2.status === "rejected").map((s2) => s2.reason);
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new RotationError(
+      `${what}: ${failures.length} problems:
+${failures.map((f2) => `- ${errorMessage(f2)}`).join("\n")}`
+    );
+  }
+  return settled.map((s2) => s2.value);
+}
 
-// src/planetscale/errors.ts
-var CREDENTIALS_ADVICE = "Check both service-token-id and service-token, and that the service token still exists and has not expired.";
-var MESSAGE_LIMIT = 200;
-var ADD_ACCESS = "add it to the token in PlanetScale (the organization's Settings \u2192 Service tokens)";
-function readErrorBody(body) {
-  if (typeof body !== "object" || body === null) return {};
-  const { code: code2, message } = body;
-  const result = {};
-  if (typeof code2 === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(code2)) result.code = code2;
-  if (typeof message === "string") {
-    const clean = message.replace(/pscale_tkn_\S*/g, "[redacted]").replace(new RegExp("\\p{Cc}+", "gu"), " ").trim();
-    if (clean !== "") result.message = clean.length > MESSAGE_LIMIT ? `${clean.slice(0, MESSAGE_LIMIT)}\u2026` : clean;
+// src/rotation/accesses.ts
+var SELF_ROTATION_ACCESSES = ["read_service_tokens", "write_service_tokens", "delete_service_tokens"];
+function grantsFromAccesses(accesses, tokenId) {
+  const byResource = /* @__PURE__ */ new Map();
+  for (const access2 of accesses) {
+    if (access2.resource?.deleted_at) continue;
+    const database = resourceDatabase(access2, tokenId);
+    const set = byResource.get(database) ?? /* @__PURE__ */ new Set();
+    set.add(access2.access);
+    byResource.set(database, set);
   }
-  return result;
+  return [...byResource.entries()].sort(([a2], [b2]) => a2 === "" ? -1 : b2 === "" ? 1 : 0).map(([database, set]) => ({ database, access: [...set].sort() }));
 }
-function headline(op, outcome) {
-  const where = `PlanetScale ${op.step} in organization "${op.organization}" failed`;
-  if (outcome.kind === "no-response") return `${where}: ${outcome.reason} (${attempts(outcome.attempts)}).`;
-  const { code: code2, message } = readErrorBody(outcome.body);
-  const detail = [code2, message === void 0 ? void 0 : `"${message}"`].filter((part) => part !== void 0);
-  return `${where}: HTTP ${outcome.status}${detail.length > 0 ? ` (${detail.join(": ")})` : ""}.`;
-}
-function attempts(count) {
-  return count === 1 ? "1 attempt" : `${count} attempts`;
-}
-function codeOf(outcome) {
-  return outcome.kind === "response" ? readErrorBody(outcome.body).code : void 0;
-}
-function statusOf(outcome) {
-  return outcome.kind === "response" ? outcome.status : void 0;
-}
-function build(op, outcome, advice2, uncertain = outcome.uncertain) {
-  const extra = uncertain && op.onUncertain !== void 0 ? ` ${op.onUncertain}` : "";
-  return new PlanetScaleError(`${headline(op, outcome)} ${advice2}${extra}`, op.step, statusOf(outcome), codeOf(outcome));
-}
-function accessList(needs) {
-  return needs.join(", ");
-}
-function failureError(op, outcome) {
-  if (outcome.kind === "no-response") {
-    return build(op, outcome, "PlanetScale did not answer: try again later, and check planetscale-api-url.");
-  }
-  const status = outcome.status;
-  let advice2;
-  if (status === 401 || status === 404) {
-    advice2 = `The credentials were refused. ${CREDENTIALS_ADVICE}`;
-  } else if (status === 403) {
-    advice2 = op.needs.length > 0 ? `The service token lacks an access this step needs: ${accessList(op.needs)}. If it lacks one, ${ADD_ACCESS}.` : `The service token was refused: check that service-token-id and service-token name a PlanetScale service token that is still active.`;
-  } else if (status === 422) {
-    advice2 = `PlanetScale rejected the request: ${op.onRejected ?? "check the values the action was given"}.`;
-  } else if (status === 429) {
-    advice2 = `Rate limited by PlanetScale after ${attempts(outcome.attempts)}: try again later.`;
-  } else if (status >= 500 && status <= 599) {
-    advice2 = `PlanetScale is unavailable after ${attempts(outcome.attempts)}: try again later.`;
-  } else if (status >= 300 && status <= 399) {
-    advice2 = "PlanetScale answered with a redirect, which the action does not follow so that the credentials go nowhere else: check planetscale-api-url.";
-  } else {
-    advice2 = "PlanetScale rejected the request.";
-  }
-  return build(op, outcome, advice2);
-}
-function notFoundError(op, outcome, probe) {
-  if (!probe.ok) {
-    const probeStatus = probe.error.status;
-    if (probeStatus === 401 || probeStatus === 403 || probeStatus === 404) {
-      return build(
-        op,
-        outcome,
-        `Listing organizations with the same credentials failed too (HTTP ${probeStatus}): the credentials are the problem. ${CREDENTIALS_ADVICE}`
+function resourceDatabase(access2, tokenId) {
+  const type = access2.resource_type ?? "";
+  if (type === "Organization") return "";
+  if (type === "Database") {
+    const name = access2.resource_name ?? access2.resource?.name;
+    if (!name)
+      throw new RotationError(
+        `Token ${tokenId} has a database access "${access2.access}" without a database name; cannot copy it.`
       );
-    }
-    const why = probeStatus === void 0 ? "no answer" : `HTTP ${probeStatus}`;
-    return build(
-      op,
-      outcome,
-      `Whether the credentials are the cause could not be checked (listing organizations failed: ${why}): try again later.`
-    );
+    return name;
   }
-  if (probe.organizations.length > 0 && !probe.organizations.includes(op.organization)) {
-    return build(
-      op,
-      outcome,
-      `The credentials work, but organization "${op.organization}" is not among those they can see (${probe.organizations.map((name) => `"${name}"`).join(", ")}): check organization.`
-    );
-  }
-  const needs = op.needs.length > 0 ? `, or the service token lacks ${accessList(op.needs)}` : "";
-  const fix = op.needs.length > 0 ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings \u2192 Service tokens).` : "";
-  return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`);
-}
-function notDeletedError(op, outcome) {
-  return build(
-    op,
-    outcome,
-    `The token still exists, so the service token lacks ${accessList(op.needs)} (PlanetScale answers 404 for a missing access): ${ADD_ACCESS}.`
+  throw new RotationError(
+    `Token ${tokenId} has an access "${access2.access}" on a resource of type "${type || "(none)"}", which this action does not know how to copy. Give the accesses explicitly with the \`accesses\` input.`
   );
 }
-function unexpectedAnswerError(op, outcome, what, tookEffect = false) {
-  return build(op, outcome, `The answer ${what}: check planetscale-api-url.`, tookEffect);
+function accessKeys(grants) {
+  const keys = /* @__PURE__ */ new Set();
+  for (const grant of grants) {
+    for (const access2 of grant.access)
+      keys.add(grant.database === "" ? `organization:${access2}` : `database:${grant.database}:${access2}`);
+  }
+  return keys;
 }
-
-// src/planetscale/http.ts
-import { setTimeout as delay } from "node:timers/promises";
-var DEFAULT_USER_AGENT = "pscale-token-action";
-var realSleep = (ms, signal) => delay(ms, void 0, { signal });
-function createHttp(options) {
-  const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const authorization = `${options.credentials.id}:${options.credentials.token}`;
-  const userAgent2 = options.userAgent ?? DEFAULT_USER_AGENT;
-  const log = options.log;
-  const sleep = options.sleep ?? realSleep;
-  const random = options.random ?? Math.random;
-  const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? 15e3;
-  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 5));
-  const baseDelayMs = options.baseDelayMs ?? 1e3;
-  const maxRetryDelayMs = options.maxRetryDelayMs ?? 3e4;
-  const maxTotalDelayMs = options.maxTotalDelayMs ?? 6e4;
-  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  async function attempt(request2, attempts2) {
-    const headers = {
-      Authorization: authorization,
-      Accept: "application/json",
-      "User-Agent": userAgent2
-    };
-    if (request2.body !== void 0) headers["Content-Type"] = "application/json";
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const response = await doFetch(baseUrl + request2.path, {
-        method: request2.method,
-        headers,
-        body: request2.body === void 0 ? void 0 : JSON.stringify(request2.body),
-        // A redirect could carry the Authorization header to another host.
-        redirect: "manual",
-        signal
-      });
-      const body = parseJson(await response.text());
-      const status = response.status;
-      return {
-        kind: "response",
-        status,
-        body,
-        attempts: attempts2,
-        uncertain: !request2.idempotent && status >= 500 && status !== 503,
-        retryAfterMs: status === 429 || status === 503 ? parseRetryAfter(response.headers.get("retry-after"), now()) : void 0
-      };
-    } catch (error2) {
-      const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : networkReason(error2);
-      return { kind: "no-response", reason, attempts: attempts2, uncertain: !request2.idempotent };
-    }
-  }
-  function retryable(request2, outcome) {
-    if (outcome.kind === "no-response") return request2.idempotent;
-    if (outcome.status === 429 || outcome.status === 503) return true;
-    return request2.idempotent && outcome.status >= 500 && outcome.status <= 599;
-  }
-  return async function send(request2) {
-    let waited = 0;
-    for (let attempts2 = 1; ; attempts2++) {
-      const outcome = await attempt(request2, attempts2);
-      const what = outcome.kind === "response" ? `HTTP ${outcome.status}` : outcome.reason;
-      if (!retryable(request2, outcome) || attempts2 >= maxAttempts) return strip(outcome);
-      const backoff = Math.floor(random() * Math.min(maxRetryDelayMs, baseDelayMs * 2 ** (attempts2 - 1)));
-      const wait = Math.min(outcome.retryAfterMs ?? backoff, maxRetryDelayMs);
-      if (waited + wait > maxTotalDelayMs) {
-        log?.debug(`PlanetScale ${request2.method} ${request2.path}: ${what}; not retrying, waits would exceed ${maxTotalDelayMs} ms`);
-        return strip(outcome);
-      }
-      log?.debug(
-        `PlanetScale ${request2.method} ${request2.path}: ${what} (attempt ${attempts2} of ${maxAttempts}), retrying in ${wait} ms`
-      );
-      await sleep(wait);
-      waited += wait;
-    }
+function diffAccessSets(intended, actual) {
+  return {
+    missing: [...intended].filter((key) => !actual.has(key)).sort(),
+    unexpected: [...actual].filter((key) => !intended.has(key)).sort()
   };
 }
-function strip(outcome) {
-  const { retryAfterMs: _ignored, ...rest } = outcome;
-  return rest;
+function describeDiff(diff) {
+  const parts = [];
+  if (diff.missing.length > 0) parts.push(`missing ${diff.missing.join(", ")}`);
+  if (diff.unexpected.length > 0) parts.push(`unexpected ${diff.unexpected.join(", ")}`);
+  return parts.join("; ");
 }
-function parseJson(text) {
-  if (text.trim() === "") return void 0;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
+function lacksSelfRotationAccesses(grants) {
+  const keys = accessKeys(grants);
+  return SELF_ROTATION_ACCESSES.filter((access2) => !keys.has(`organization:${access2}`));
 }
-function parseRetryAfter(value, nowMs) {
-  if (value === null) return void 0;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1e3;
-  const date = /[A-Za-z]/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  return Number.isNaN(date) ? void 0 : Math.max(0, date - nowMs);
-}
-function networkReason(error2) {
-  let current = error2;
-  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
-    const code2 = current.code;
-    if (typeof code2 === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code2)) return `network error ${code2}`;
-    current = current.cause;
-  }
-  return "network error";
+function describeGrants(grants) {
+  return grants.map(
+    (grant) => `${grant.database === "" ? "organization" : `database ${grant.database}`}: ${grant.access.join(", ")}`
+  );
 }
 
-// src/planetscale/paths.ts
-function segment(value, what) {
-  if (value === "" || value === "." || value === "..") {
-    throw new TypeError(`PlanetScale ${what} must be a name, not "${value}"`);
-  }
-  return encodeURIComponent(value);
+// src/rotation/7-report.ts
+function targetsWritten(report) {
+  return report.targets.filter((t2) => t2.outcome === "written").length;
 }
-function serviceTokensBase(organization) {
-  return `/organizations/${segment(organization, "organization")}/service-tokens`;
+function summarizeToken(token, fallbackName = "") {
+  return {
+    id: token.id,
+    name: token.name ?? token.display_name ?? fallbackName,
+    createdAt: token.created_at,
+    expiresAt: token.expires_at ?? null
+  };
 }
-function organizationsPath() {
-  return "/organizations";
+function targetDetail(target) {
+  return (target.detail ?? "").replaceAll(`${target.label}: `, "");
 }
-function serviceTokensPath(organization) {
-  return serviceTokensBase(organization);
-}
-function serviceTokensPagePath(organization, page, perPage) {
-  return `${serviceTokensBase(organization)}?page=${page}&per_page=${perPage}`;
-}
-function serviceTokenPath(organization, tokenId) {
-  return `${serviceTokensBase(organization)}/${segment(tokenId, "token ID")}`;
-}
-function serviceTokenAccessPath(organization, tokenId) {
-  return `${serviceTokenPath(organization, tokenId)}/access`;
+function failureLines(report) {
+  const writingBegan = report.targets.some((t2) => t2.outcome !== "skipped" && t2.outcome !== "planned");
+  const failed = report.targets.filter(
+    (t2) => t2.outcome !== "written" && t2.outcome !== "planned" && (t2.outcome !== "skipped" || writingBegan)
+  );
+  return [
+    ...failed.map((t2) => `${t2.label}: ${t2.outcome}${t2.detail ? ` \u2014 ${targetDetail(t2)}` : ""}`),
+    ...report.problems
+  ];
 }
 
-// src/planetscale/client.ts
-var PER_PAGE = 100;
-var MAX_PAGES = 1e3;
-var LOST_CREATE_CLOCK_SKEW_MS = 5 * 6e4;
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+// src/report/format.ts
+function formatTime(value) {
+  const date = typeof value === "string" ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
-function succeeded(outcome) {
-  return outcome.kind === "response" && outcome.status >= 200 && outcome.status <= 299;
+function formatAge(seconds) {
+  if (seconds >= 86400) return `${Math.floor(seconds / 86400)}d`;
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)}h`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)}m`;
+  return `${Math.max(0, Math.floor(seconds))}s`;
 }
-function isNotFound(outcome) {
-  return outcome.kind === "response" && outcome.status === 404;
+
+// src/report/job-summary.ts
+import { appendFile as appendFile2 } from "node:fs/promises";
+var SUMMARY_TITLES = {
+  rotate: "PlanetScale service token rotation",
+  create: "PlanetScale service token creation",
+  list: "PlanetScale service tokens",
+  delete: "PlanetScale service token deletion"
+};
+function jobSummaryWriter(env) {
+  const path = env.GITHUB_STEP_SUMMARY;
+  return async (markdown) => {
+    if (path) await appendFile2(path, markdown.endsWith("\n") ? markdown : `${markdown}
+`, "utf8");
+  };
 }
-function toServiceToken(value) {
-  if (!isObject(value) || typeof value.id !== "string" || value.id === "" || typeof value.created_at !== "string") {
-    return void 0;
+
+// src/report/markdown.ts
+function cell(value) {
+  return value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+function table(header, rows) {
+  return [
+    `| ${header.map(cell).join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`)
+  ].join("\n");
+}
+function code(value) {
+  return `\`${value.replace(/`/g, "'")}\``;
+}
+
+// src/report/summaries.ts
+var OUTCOME_TEXT = {
+  written: "\u2705 new pair written",
+  restored: "\u26A0\uFE0F failed, old pair restored",
+  unchanged: "\u26A0\uFE0F failed, unchanged (old pair)",
+  skipped: "\u23ED\uFE0F not written (old pair)",
+  broken: "\u274C inconsistent: needs attention",
+  planned: "\u{1F4DD} would be written"
+};
+var ROTATE_AFTER_DAYS = 90;
+function runSummary(report, names) {
+  const lines = [`## ${SUMMARY_TITLES[report.command]}`, "", statusLine(report), ""];
+  const facts = [];
+  if (report.previousToken) {
+    facts.push(["Previous token", `${code(report.previousToken.id)} ${report.previousToken.name}`]);
+    facts.push(["Previous token deleted", report.previousTokenDeleted ? "yes" : "no"]);
   }
-  const expiresAt = value.expires_at;
-  if (expiresAt !== void 0 && expiresAt !== null && typeof expiresAt !== "string") return void 0;
-  const { token: _secret, ...rest } = value;
-  return { ...rest, id: value.id, created_at: value.created_at, expires_at: expiresAt ?? null };
+  if (report.newToken) {
+    facts.push(["New token", `${code(report.newToken.id)} ${report.newToken.name}`]);
+    facts.push(["Expires", report.newToken.expiresAt ? formatTime(report.newToken.expiresAt) : "never"]);
+    if (report.newTokenDeleted) facts.push(["New token deleted again", "yes (no target uses it)"]);
+  } else if (report.dryRun || report.skipped) {
+    facts.push(["New token lifetime", report.ttlSeconds === void 0 ? "no expiry" : formatAge(report.ttlSeconds)]);
+  }
+  facts.push(["Secrets", `${code(names.idSecretName)}, ${code(names.tokenSecretName)}`]);
+  lines.push(...facts.map(([what, value]) => `- **${what}**: ${value}`), "");
+  lines.push("### Accesses", "", ...describeGrants(report.grants).map((g2) => `- ${g2}`), "");
+  const rows = report.targets.map((t2) => [t2.label, OUTCOME_TEXT[t2.outcome], targetDetail(t2)]);
+  lines.push("### Targets", "", table(["Target", "Result", "Detail"], rows), "");
+  if (report.problems.length > 0) lines.push("### What to do", "", ...report.problems.map((p2) => `- ${p2}`), "");
+  return lines.join("\n");
 }
-function createPlanetScaleClient(options) {
-  const { organization, onSecret } = options;
-  const now = options.now ?? Date.now;
-  const send = createHttp(options);
-  const sendOnce = createHttp({ ...options, maxAttempts: 1 });
-  const op = (step, needs, subject, extra = {}) => ({
-    step,
-    organization,
-    needs,
-    subject,
-    ...extra
+function statusLine(report) {
+  if (report.skipped) return `**Skipped**: ${report.skipped}`;
+  if (report.problems.length > 0) return "**Failed**: see the targets and what to do below.";
+  return report.command === "rotate" ? "**Rotated**: every target holds the new pair." : "**Created**: every target holds the new pair.";
+}
+function listSummary(organization, tokens, now) {
+  const rows = tokens.map((t2) => {
+    const ageSeconds = (now.getTime() - Date.parse(t2.created_at)) / 1e3;
+    return [
+      code(t2.id),
+      t2.name ?? t2.display_name ?? "",
+      formatAge(ageSeconds),
+      t2.expires_at ? formatTime(t2.expires_at) : "never",
+      t2.last_used_at ? formatTime(t2.last_used_at) : "never",
+      ageSeconds > ROTATE_AFTER_DAYS * 86400 ? `\u26A0\uFE0F older than ${ROTATE_AFTER_DAYS} days: rotate` : ""
+    ];
   });
-  async function probeCredentials() {
-    try {
-      return { ok: true, organizations: await listOrganizations() };
-    } catch (error2) {
-      if (error2 instanceof PlanetScaleError) return { ok: false, error: error2 };
-      throw error2;
-    }
-  }
-  async function call(operation, request2, via = send) {
-    const outcome = await via(request2);
-    if (succeeded(outcome)) return { body: outcome.body, outcome };
-    if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials());
-    throw failureError(operation, outcome);
-  }
-  async function listOrganizations() {
-    const operation = op("list organizations", [], "the organization list");
-    const outcome = await send({ method: "GET", path: organizationsPath(), idempotent: true });
-    if (!succeeded(outcome)) throw failureError(operation, outcome);
-    const data = isObject(outcome.body) ? outcome.body.data : void 0;
-    if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, "had no organization list");
-    return data.flatMap((item) => isObject(item) && typeof item.name === "string" ? [item.name] : []);
-  }
-  async function listTokens(via = send) {
-    const operation = op("list tokens", ["read_service_tokens"], `organization "${organization}"`);
-    const tokens = [];
-    for (let page = 1, fetched = 1; ; fetched++) {
-      const { body, outcome } = await call(
-        operation,
-        { method: "GET", path: serviceTokensPagePath(organization, page, PER_PAGE), idempotent: true },
-        via
-      );
-      const data = isObject(body) ? body.data : void 0;
-      if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, `page ${page} had no token list`);
-      for (const item of data) {
-        const token = toServiceToken(item);
-        if (token === void 0) throw unexpectedAnswerError(operation, outcome, `page ${page} had a malformed token`);
-        tokens.push(token);
-      }
-      const next = isObject(body) ? body.next_page : void 0;
-      if (next === null || next === void 0) return tokens;
-      if (typeof next !== "number" || !Number.isInteger(next) || next <= page || fetched >= MAX_PAGES) {
-        throw unexpectedAnswerError(operation, outcome, `page ${page} pointed to an invalid next page`);
-      }
-      page = next;
-    }
-  }
-  async function getToken(id) {
-    const operation = op(`read token ${id}`, ["read_service_tokens"], `organization "${organization}" or token "${id}"`);
-    const { body, outcome } = await call(operation, {
-      method: "GET",
-      path: serviceTokenPath(organization, id),
-      idempotent: true
-    });
-    const token = toServiceToken(body);
-    if (token === void 0) throw unexpectedAnswerError(operation, outcome, "was not a service token");
-    return token;
-  }
-  async function createToken2({ name, ttlSeconds }) {
-    const named = name === void 0 ? "it" : `any token named "${name}"`;
-    const operation = op("create token", ["write_service_tokens"], `organization "${organization}"`, {
-      onRejected: "check ttl (PlanetScale refuses one out of range) and token-name",
-      onUncertain: `The token may have been created anyway; the request was not repeated so as not to create two. Run the action with command: list, and delete ${named} that no secret uses.`
-    });
-    const body = {};
-    if (name !== void 0) body.name = name;
-    if (ttlSeconds !== void 0) body.ttl = ttlSeconds;
-    const sentAt = now();
-    const outcome = await send({ method: "POST", path: serviceTokensPath(organization), body, idempotent: false });
-    if (!succeeded(outcome)) {
-      if (outcome.uncertain) throw failureError(await afterLostCreate(operation, name, sentAt), outcome);
-      if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials());
-      throw failureError(operation, outcome);
-    }
-    const answer = outcome.body;
-    const secret = isObject(answer) ? answer.token : void 0;
-    if (typeof secret !== "string" || secret === "") {
-      throw unexpectedAnswerError(await afterLostCreate(operation, name, sentAt), outcome, "had no token secret", true);
-    }
-    onSecret(secret);
-    const token = toServiceToken(answer);
-    if (token === void 0) throw unexpectedAnswerError(operation, outcome, "was not a service token", true);
-    return { ...token, token: secret };
-  }
-  async function afterLostCreate(operation, name, sentAt) {
-    if (name === void 0) return operation;
-    let lost;
-    try {
-      lost = (await listTokens(sendOnce)).filter(
-        (t2) => t2.name === name && !t2.last_used_at && (t2.service_token_accesses ?? []).length === 0 && Date.parse(t2.created_at) >= sentAt - LOST_CREATE_CLOCK_SKEW_MS
-      );
-    } catch (error2) {
-      options.log?.debug(`Looking for a token the lost create answer may have made failed: ${errorMessage(error2)}`);
-      return operation;
-    }
-    const deleted = [];
-    const left = [];
-    for (const token of lost) {
-      try {
-        await deleteToken(token.id);
-        deleted.push(token.id);
-      } catch (error2) {
-        options.log?.debug(`Deleting token ${token.id}, made by a create whose answer was lost, failed: ${errorMessage(error2)}`);
-        left.push(token.id);
-      }
-    }
-    let onUncertain;
-    if (left.length > 0) {
-      onUncertain = `PlanetScale made token ${left.join(", ")} anyway, and deleting it failed: nobody has its secret; delete it with command: delete and token-id: ${left[0]}.`;
-    } else if (deleted.length > 0) {
-      onUncertain = `PlanetScale had made the token anyway (${deleted.join(", ")}); nobody had its secret, so it was deleted. Nothing was changed: re-run.`;
-    } else {
-      onUncertain = `No token named "${name}" was found afterwards, so none is left behind; nothing was changed: re-run (should command: list later show a token of that name that no secret uses, delete it).`;
-    }
-    return { ...operation, onUncertain };
-  }
-  async function deleteToken(id) {
-    const operation = op(`delete token ${id}`, ["delete_service_tokens"], `token "${id}"`);
-    const outcome = await send({ method: "DELETE", path: serviceTokenPath(organization, id), idempotent: true });
-    if (succeeded(outcome)) return "deleted";
-    if (!isNotFound(outcome)) throw failureError(operation, outcome);
-    const probe = await probeCredentials();
-    if (!probe.ok) throw notFoundError(operation, outcome, probe);
-    const still = await send({ method: "GET", path: serviceTokenPath(organization, id), idempotent: true });
-    if (succeeded(still) && toServiceToken(still.body)?.id === id) {
-      throw notDeletedError(operation, outcome);
-    }
-    return "already-deleted";
-  }
-  async function grantAccess(id, grant) {
-    const onDatabase = grant.database !== "";
-    const operation = op(
-      onDatabase ? `grant accesses on database "${grant.database}"` : "grant organization accesses",
-      // A token can only grant accesses it holds itself.
-      [.../* @__PURE__ */ new Set(["write_service_tokens", ...grant.access])],
-      onDatabase ? `database "${grant.database}" or token "${id}"` : `token "${id}"`,
-      { onRejected: `check the access names (${grant.access.join(", ")}): PlanetScale refuses unknown ones` }
-    );
-    await call(operation, {
-      method: "POST",
-      path: serviceTokenAccessPath(organization, id),
-      body: { database: grant.database, access: grant.access },
-      idempotent: true
-    });
-  }
-  return { listOrganizations, listTokens: () => listTokens(), getToken, createToken: createToken2, deleteToken, grantAccess };
+  return [
+    `## ${SUMMARY_TITLES.list} in ${organization}`,
+    "",
+    table(["ID", "Name", "Age", "Expires", "Last used", "Note"], rows),
+    ""
+  ].join("\n");
 }
+function deleteSummary(text, tokenId) {
+  return `## ${SUMMARY_TITLES.delete}
+
+${text.replace(tokenId, code(tokenId))}
+`;
+}
+function failureSummary(command, error2, message) {
+  const title = command === void 0 ? "PlanetScale service token action" : SUMMARY_TITLES[command];
+  const status = error2 instanceof InputError ? "**Failed**: an input is invalid; nothing was requested or changed." : "**Failed**: no secret was changed.";
+  return [`## ${title}`, "", status, "", "```", message, "```", ""].join("\n");
+}
+
+// src/commands/delete.ts
+async function deleteCommand(config, deps) {
+  const self2 = config.tokenId === config.credentials.id;
+  if (self2 && !config.tokenIdExplicit) {
+    throw new InputError(
+      "token-id",
+      "give the ID of the token to delete; the action will not delete its own token by default."
+    );
+  }
+  if (self2)
+    deps.log.warning(`Deleting the token the action authenticates with (${config.tokenId}), as requested by token-id.`);
+  const result = await deps.planetscale.deleteToken(config.tokenId);
+  const text = result === "deleted" ? `Deleted token ${config.tokenId}.` : `Token ${config.tokenId} was not found in organization ${config.organization}: it was already deleted, or token-id is wrong (check with \`command: list\`).`;
+  if (result === "deleted") deps.log.info(text);
+  else deps.log.warning(text);
+  await deps.io.appendSummary(deleteSummary(text, config.tokenId));
+  return {};
+}
+
+// src/report/outputs.ts
+function runOutputs(report) {
+  const outputs = { "token-id": report.newToken?.id ?? "" };
+  if (report.command === "rotate") {
+    outputs["previous-token-id"] = report.previousToken?.id ?? "";
+    outputs.rotated = String(report.rotated);
+    outputs["previous-token-deleted"] = String(report.previousTokenDeleted);
+  }
+  outputs["expires-at"] = report.newToken?.expiresAt ?? "";
+  outputs["targets-written"] = String(targetsWritten(report));
+  return outputs;
+}
+function listOutputs(tokens) {
+  const listed = tokens.map((t2) => ({
+    id: t2.id,
+    name: t2.name ?? t2.display_name ?? null,
+    created_at: t2.created_at,
+    expires_at: t2.expires_at ?? null,
+    last_used_at: t2.last_used_at ?? null
+  }));
+  return { tokens: JSON.stringify(listed) };
+}
+
+// src/commands/list.ts
+async function listCommand(config, deps) {
+  const tokens = await deps.planetscale.listTokens();
+  const now = deps.now();
+  for (const [name, value] of Object.entries(listOutputs(tokens))) deps.io.setOutput(name, value);
+  deps.log.info(`${tokens.length} service token(s) in ${config.organization}.`);
+  for (const t2 of tokens) {
+    deps.log.info(`  ${t2.id}  ${t2.name ?? "(unnamed)"}  created ${t2.created_at}  expires ${t2.expires_at ?? "never"}`);
+  }
+  for (const t2 of tokens) {
+    const days = Math.floor((now.getTime() - Date.parse(t2.created_at)) / 864e5);
+    if (days <= ROTATE_AFTER_DAYS) continue;
+    deps.log.warning(
+      `Token ${t2.id} (${t2.name ?? "unnamed"}) is ${days} days old: rotate it (PlanetScale recommends at least every ${ROTATE_AFTER_DAYS} days).`
+    );
+  }
+  await deps.io.appendSummary(listSummary(config.organization, tokens, now));
+  return {};
+}
+
+// src/rotation/1-check.ts
+async function check(deps, request2) {
+  const { planetscale, secrets, log } = deps;
+  log.info(`Checking PlanetScale credentials, the token to replace and ${request2.targets.length} target(s)...`);
+  const readOwnToken = request2.tokenId !== request2.actionTokenId;
+  const [organizations, oldToken, ownToken, targets] = await allOrReport("Check failed", [
+    planetscale.listOrganizations(),
+    request2.tokenId === void 0 ? Promise.resolve(void 0) : planetscale.getToken(request2.tokenId),
+    // Only needed to warn early when the action's token cannot grant what it must pass on.
+    readOwnToken ? planetscale.getToken(request2.actionTokenId).catch(() => void 0) : Promise.resolve(void 0),
+    Promise.all(request2.targets.map((spec) => secrets.prepare(spec, request2.secretNames)))
+  ]);
+  if (!organizations.includes(request2.organization)) {
+    throw new RotationError(
+      `The service token ${request2.actionTokenId} does not belong to the PlanetScale organization "${request2.organization}" (it can see: ${organizations.join(", ") || "none"}). Check the \`organization\` input.`
+    );
+  }
+  const grants = request2.accesses ?? grantsFromAccesses(oldToken?.service_token_accesses ?? [], request2.tokenId ?? "");
+  if (grants.length === 0) {
+    throw new RotationError(
+      `The token ${request2.tokenId} has no accesses to copy, so its replacement would be useless. Give them with the \`accesses\` input.`
+    );
+  }
+  if (ownToken) {
+    const own = accessKeys(grantsFromAccesses(ownToken.service_token_accesses ?? [], ownToken.id));
+    const { missing } = diffAccessSets(accessKeys(grants), own);
+    if (missing.length > 0) {
+      log.warning(
+        `The action's token ${ownToken.id} does not hold ${missing.join(", ")}; PlanetScale only lets a token grant accesses it holds, so granting may fail.`
+      );
+    }
+  }
+  return { oldToken, grants, targets };
+}
+
+// src/rotation/2-new-token.ts
+async function newToken(deps, request2) {
+  const { planetscale, log } = deps;
+  const created = await planetscale.createToken({ name: request2.name, ttlSeconds: request2.ttlSeconds });
+  log.info(
+    `Created token ${created.id} (${request2.name}), ${created.expires_at ? `expires ${created.expires_at}` : "no expiry"}.`
+  );
+  try {
+    await allOrReport(
+      "Granting accesses failed",
+      request2.grants.map((grant) => planetscale.grantAccess(created.id, grant))
+    );
+    log.info(`Granted ${request2.grants.length} access group(s) to ${created.id}.`);
+    await allOrReport("Testing the new token failed", [
+      verify(deps, { id: created.id, token: created.token }, request2.grants),
+      request2.replacing === void 0 ? Promise.resolve() : stillExists(deps, request2.replacing)
+    ]);
+  } catch (error2) {
+    const deleted = await discard(deps, created.id, "its set-up failed");
+    throw new RotationError(
+      `${errorMessage(error2)}
+` + (deleted ? `The new token ${created.id} was deleted again; no secret was changed.` : undeletedAdvice(created.id))
+    );
+  }
+  return created;
+}
+function undeletedAdvice(id) {
+  return `Deleting the new token ${id} again failed; no target uses it: delete it with \`command: delete\` and \`token-id: ${id}\`.`;
+}
+async function discard(deps, id, why) {
+  try {
+    await deps.planetscale.deleteToken(id);
+    deps.log.info(`Deleted the new token ${id} because ${why}; no secret was changed by it.`);
+    return true;
+  } catch (error2) {
+    deps.log.warning(`Could not delete the new token ${id}: ${errorMessage(error2)}`);
+    return false;
+  }
+}
+async function stillExists(deps, id) {
+  try {
+    await deps.planetscale.getToken(id);
+  } catch (error2) {
+    if (error2 instanceof PlanetScaleError && error2.status === 404) {
+      throw new RotationError(
+        `The token ${id} disappeared while this run was rotating it: another rotation probably ran at the same time. No secret was changed by this run. Give the rotation workflow a \`concurrency:\` group so runs do not overlap.`
+      );
+    }
+    throw error2;
+  }
+}
+async function verify(deps, credentials, grants) {
+  const intended = accessKeys(grants);
+  const asNew = deps.planetscaleAs(credentials);
+  const reader = intended.has("organization:read_service_tokens") ? asNew : deps.planetscale;
+  const deadline = deps.now().getTime() + deps.verifyTimeoutMs;
+  let delay3 = 250;
+  for (let attempt = 1; ; attempt++) {
+    let problem;
+    try {
+      const [, record] = await Promise.all([asNew.listOrganizations(), reader.getToken(credentials.id)]);
+      const actual = accessKeys(grantsFromAccesses(record.service_token_accesses ?? [], credentials.id));
+      const diff = diffAccessSets(intended, actual);
+      if (diff.missing.length === 0 && diff.unexpected.length === 0) {
+        deps.log.info(
+          `The new token ${credentials.id} authenticates and holds exactly the intended ${intended.size} access(es).`
+        );
+        return;
+      }
+      problem = `its accesses differ from the intended ones: ${describeDiff(diff)}`;
+    } catch (error2) {
+      if (error2 instanceof PlanetScaleError && error2.status === 422) throw error2;
+      problem = errorMessage(error2);
+    }
+    if (deps.cancel.aborted)
+      throw new RotationError(`The run was cancelled while the new token ${credentials.id} was being tested.`);
+    if (deps.now().getTime() + delay3 > deadline) {
+      throw new RotationError(`The new token ${credentials.id} failed its test after ${attempt} attempt(s): ${problem}`);
+    }
+    deps.log.info(`The new token is not ready yet (attempt ${attempt}): ${problem}. Retrying in ${delay3} ms.`);
+    await deps.sleep(delay3);
+    delay3 = Math.min(delay3 * 2, 5e3);
+  }
+}
+
+// src/rotation/5-write-targets.ts
+import { setMaxListeners } from "node:events";
+function certainlyNotWritten(error2) {
+  if (!(error2 instanceof GitHubTargetError) || error2.status === void 0) return false;
+  return error2.status >= 400 && error2.status < 500 && error2.status !== 408 && error2.status !== 429;
+}
+var SETTLE_AFTER_STOP_MS = 2e3;
+async function writeTargets(targets, pair, deps) {
+  const { log, cancel, pacer } = deps;
+  const results = targets.map((t2) => ({ label: t2.spec.label, outcome: "skipped" }));
+  const hardStop = new AbortController();
+  const lastStop = new AbortController();
+  setMaxListeners(4 * deps.writeConcurrency + 10, hardStop.signal, lastStop.signal);
+  const onCancel = () => {
+    log.warning(`Cancellation received: finishing the targets in flight, starting no new ones.`);
+    pacer.hurry();
+    setTimeout(() => {
+      hardStop.abort(new Error("cancelled"));
+      setTimeout(() => lastStop.abort(new Error("cancelled")), SETTLE_AFTER_STOP_MS).unref();
+    }, deps.cancelGraceMs).unref();
+  };
+  if (cancel.aborted) onCancel();
+  else cancel.addEventListener("abort", onCancel, { once: true });
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length && !cancel.aborted) {
+      const index = next++;
+      const writer = new PairWriter(targets[index], pair, log, pacer, {
+        begin: cancel,
+        write: hardStop.signal,
+        settle: lastStop.signal
+      });
+      results[index] = await writer.write() ?? results[index];
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.writeConcurrency, targets.length)) }, worker));
+  } finally {
+    cancel.removeEventListener("abort", onCancel);
+  }
+  return results;
+}
+var PairWriter = class {
+  constructor(target, pair, log, pacer, stop) {
+    this.target = target;
+    this.pair = pair;
+    this.log = log;
+    this.pacer = pacer;
+    this.stop = stop;
+    this.label = target.spec.label;
+  }
+  target;
+  pair;
+  log;
+  pacer;
+  stop;
+  id = { value: "old", certain: true };
+  token = { value: "old", certain: true };
+  label;
+  /** The target's result; undefined when the run was cancelled before its pair began (nothing written). */
+  async write() {
+    const { label, pair } = this;
+    try {
+      await this.pacer.turn("begin", this.stop.begin);
+    } catch {
+      return void 0;
+    }
+    const idFailed = await this.put("id", "new", this.stop.write, false);
+    if (idFailed !== void 0) {
+      if (this.id.certain) return { label, outcome: "unchanged", detail: idFailed };
+      if (!pair.previous) return { label, outcome: "broken", detail: idFailed };
+      this.log.warning(`${label}: writing ${pair.idName} failed (${idFailed}); writing the previous ID back.`);
+      return this.settle(idFailed, pair.previous);
+    }
+    const tokenFailed = await this.put("token", "new", this.stop.write);
+    if (tokenFailed === void 0) {
+      this.log.info(`${label}: ${pair.idName} and ${pair.tokenName} written.`);
+      return { label, outcome: "written" };
+    }
+    if (!pair.previous) {
+      return {
+        label,
+        outcome: "broken",
+        detail: `${pair.idName} holds the new ID but ${pair.tokenName} could not be written: ${tokenFailed}`
+      };
+    }
+    this.log.warning(`${label}: writing ${pair.tokenName} failed (${tokenFailed}); writing the previous ID back.`);
+    return this.settle(tokenFailed, pair.previous);
+  }
+  /** After a failed write: the old pair back if possible, else the new pair completed, else `broken`. */
+  async settle(reason, previous) {
+    const { label, pair } = this;
+    let restoreFailed;
+    if (!this.holds(this.token, "old") && previous.token !== void 0)
+      restoreFailed = await this.put("token", "old", this.stop.settle);
+    if (restoreFailed === void 0 && !this.holds(this.id, "old"))
+      restoreFailed = await this.put("id", "old", this.stop.settle);
+    if (restoreFailed === void 0) {
+      if (!this.token.certain) {
+        return {
+          label,
+          outcome: "restored",
+          detail: `${reason}; ${pair.idName} was put back to ${previous.id}. If the failed write of ${pair.tokenName} reached GitHub anyway, re-run the rotation.`
+        };
+      }
+      return { label, outcome: "restored", detail: reason };
+    }
+    this.log.warning(
+      `${label}: restoring the previous pair failed (${restoreFailed}); completing the new pair instead.`
+    );
+    let completeFailed;
+    if (!this.holds(this.id, "new")) completeFailed = await this.put("id", "new", this.stop.settle);
+    if (completeFailed === void 0 && !this.holds(this.token, "new"))
+      completeFailed = await this.put("token", "new", this.stop.settle);
+    if (completeFailed === void 0) {
+      this.log.info(
+        `${label}: ${pair.idName} and ${pair.tokenName} written (after restoring the previous pair failed).`
+      );
+      return {
+        label,
+        outcome: "written",
+        detail: `${reason}; writing the previous pair back failed too, so the new pair was completed`
+      };
+    }
+    this.log.warning(`${label}: completing the new pair failed too: ${completeFailed}`);
+    return {
+      label,
+      outcome: "broken",
+      detail: `${reason}; then restoring ${pair.idName} to ${previous.id} failed: ${restoreFailed}; completing the new pair failed: ${completeFailed}. ${pair.idName} holds ${this.describe(this.id, "ID")}, ${pair.tokenName} ${this.describe(this.token, "token")}: re-run the rotation once GitHub accepts writes again.`
+    };
+  }
+  holds(state, value) {
+    return state.certain && state.value === value;
+  }
+  describe(state, what) {
+    const other = state.value === "old" ? "new" : "old";
+    return state.certain ? `the ${state.value} ${what}` : `the ${state.value} ${what} or the ${other} one`;
+  }
+  /**
+   * Writes one secret and records what it holds; returns the failure's message, undefined on
+   * success. Every write but the first of the pair waits for a `complete` turn (which goes first).
+   */
+  async put(which2, value, signal, takeTurn = true) {
+    const { pair } = this;
+    const previous = pair.previous;
+    const name = which2 === "id" ? pair.idName : pair.tokenName;
+    const secret = value === "new" ? which2 === "id" ? pair.id : pair.token : which2 === "id" ? previous?.id : previous?.token;
+    const state = which2 === "id" ? this.id : this.token;
+    if (secret === void 0) throw new Error(`no ${value} value for ${name}`);
+    try {
+      if (takeTurn) await this.pacer.turn("complete", signal);
+    } catch {
+      return `${name} was not written: the run was cancelled`;
+    }
+    try {
+      await this.target.writeSecret(name, secret, signal);
+      state.value = value;
+      state.certain = true;
+      return void 0;
+    } catch (error2) {
+      if (!certainlyNotWritten(error2)) state.certain = false;
+      return errorMessage(error2);
+    }
+  }
+};
+
+// src/rotation/6-retire-previous.ts
+var SAME_RUN_WINDOW_MS = 10 * 6e4;
+async function retirePrevious(deps, report, retirement) {
+  const { oldId, planetscale } = retirement;
+  try {
+    const result = await planetscale.deleteToken(oldId);
+    report.previousTokenDeleted = true;
+    if (result === "deleted") {
+      deps.log.info(`Deleted the previous token ${oldId}.`);
+      return;
+    }
+  } catch (error2) {
+    report.problems.push(
+      `Every target holds the new pair, but deleting the previous token ${oldId} failed: ${errorMessage(error2)} It is still valid: delete it with \`command: delete\` and \`token-id: ${oldId}\`.`
+    );
+    return;
+  }
+  await settleConcurrentRun(deps, report, retirement);
+}
+async function settleConcurrentRun(deps, report, race) {
+  const { log } = deps;
+  log.warning(
+    `The previous token ${race.oldId} was already gone: another rotation of it probably ran at the same time and may have overwritten some targets. Writing this run's pair to every target again so that each holds a matching pair.`
+  );
+  report.targets = await writeTargets(race.targets, race.pair, deps);
+  const written = report.targets.filter((t2) => t2.outcome === "written").length;
+  report.rotated = written === report.targets.length;
+  if (!report.rotated) {
+    report.problems.push(
+      `Writing this run's pair again reached ${written} of ${report.targets.length} target(s): re-run the rotation once the failing targets accept writes.`
+    );
+  }
+  const others = await concurrentTokens(race).catch((error2) => {
+    log.warning(`Could not list the tokens to find the other run's: ${errorMessage(error2)}`);
+    return [];
+  });
+  if (others.length === 0) {
+    log.warning(
+      "No token of another run was found. Use a `concurrency:` group for the rotation workflow; check `command: list` for unused tokens."
+    );
+    return;
+  }
+  report.problems.push(
+    `Another rotation of ${race.oldId} ran at the same time and made token ${others.join(", ")}, which no target holds any more: every target holds this run's pair (${race.created.id}). If no other secret uses it, delete it with \`command: delete\` and \`token-id: ${others[0]}\`. Give the rotation workflow a \`concurrency:\` group so that runs do not overlap.`
+  );
+}
+async function concurrentTokens(race) {
+  const ours = Date.parse(race.created.created_at);
+  const intended = [...accessKeys(race.grants)].sort().join();
+  return (await race.planetscale.listTokens()).filter(
+    (t2) => t2.id !== race.created.id && t2.id !== race.oldId && Math.abs(Date.parse(t2.created_at) - ours) <= SAME_RUN_WINDOW_MS && [...accessKeys(grantsFromAccesses(t2.service_token_accesses ?? [], t2.id))].sort().join() === intended
+  ).map((t2) => t2.id);
+}
+
+// src/rotation/protocol.ts
+async function rotate(deps, config) {
+  const selfRotation = config.tokenId === config.credentials.id;
+  const checked = await check(deps, checkRequest(config, config.tokenId));
+  const oldToken = checked.oldToken;
+  if (selfRotation) {
+    const lacking = lacksSelfRotationAccesses(checked.grants);
+    if (lacking.length > 0) {
+      throw new RotationError(
+        `Self-rotation needs the new token to hold ${lacking.join(", ")} at organization level, or the next rotation would fail. Add them to the token in PlanetScale (Settings \u2192 Service tokens) or to the \`accesses\` input. Nothing was changed.`
+      );
+    }
+  }
+  deps.log.info(`Token to replace: ${oldToken.id} (${oldToken.name ?? "unnamed"}), created ${oldToken.created_at}.`);
+  return carryOut(deps, config, checked, newTokenTtl(config.ttl, oldToken), {
+    token: oldToken,
+    secret: selfRotation ? config.credentials.token : void 0,
+    deleteAfterwards: config.deletePrevious,
+    skip: minAgeSkip(oldToken, config.minAgeSeconds, deps.now())
+  });
+}
+async function create(deps, config) {
+  const checked = await check(deps, checkRequest(config, void 0));
+  const ttlSeconds = config.ttl.kind === "seconds" ? config.ttl.seconds : void 0;
+  return carryOut(deps, config, checked, ttlSeconds, void 0);
+}
+function checkRequest(config, tokenId) {
+  return {
+    organization: config.organization,
+    actionTokenId: config.credentials.id,
+    tokenId,
+    targets: config.targets,
+    secretNames: [config.idSecretName, config.tokenSecretName],
+    accesses: config.accesses
+  };
+}
+async function carryOut(deps, config, checked, ttlSeconds, previous) {
+  const { log } = deps;
+  const report = {
+    command: previous ? "rotate" : "create",
+    dryRun: config.dryRun,
+    rotated: false,
+    previousToken: previous && summarizeToken(previous.token),
+    grants: checked.grants,
+    ttlSeconds,
+    targets: checked.targets.map((t2) => ({ label: t2.spec.label, outcome: "skipped" })),
+    previousTokenDeleted: false,
+    newTokenDeleted: false,
+    problems: []
+  };
+  for (const line of describeGrants(checked.grants)) log.info(`  access ${line}`);
+  if (previous?.skip) {
+    log.info(`Skipping: ${previous.skip}`);
+    return { ...report, skipped: previous.skip };
+  }
+  if (config.dryRun) {
+    log.info(`Plan: create a token named "${config.tokenName}" with the accesses above, test it, then write`);
+    for (const t2 of checked.targets)
+      log.info(`  ${config.idSecretName} and ${config.tokenSecretName} to ${t2.spec.label}`);
+    log.info("Dry run: every check passed; nothing was changed.");
+    return { ...report, skipped: "dry run", targets: report.targets.map((t2) => ({ ...t2, outcome: "planned" })) };
+  }
+  if (deps.cancel.aborted) throw new RotationError("The run was cancelled before anything was changed.");
+  const created = await newToken(deps, {
+    name: config.tokenName,
+    ttlSeconds,
+    grants: checked.grants,
+    replacing: previous?.token.id
+  });
+  report.newToken = summarizeToken(created, config.tokenName);
+  const discardNew = async (why, problem) => {
+    report.newTokenDeleted = await discard(deps, created.id, why);
+    if (problem) report.problems.push(problem);
+    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id));
+    return report;
+  };
+  if (deps.cancel.aborted) {
+    const still = previous ? " Every target still holds the old pair." : "";
+    return discardNew(
+      "the run was cancelled before any target was written",
+      `The run was cancelled before any target was written.${still}`
+    );
+  }
+  log.info(`Writing the new pair to ${checked.targets.length} target(s)...`);
+  const pair = { idName: config.idSecretName, tokenName: config.tokenSecretName, id: created.id, token: created.token };
+  report.targets = await writeTargets(
+    checked.targets,
+    previous ? { ...pair, previous: { id: previous.token.id, token: previous.secret } } : pair,
+    deps
+  );
+  const written = report.targets.filter((t2) => t2.outcome === "written").length;
+  const total = report.targets.length;
+  const broken = report.targets.some((t2) => t2.outcome === "broken");
+  if (written === 0 && !broken) {
+    return discardNew(
+      "no target was written",
+      previous ? `No target holds the new pair; every target still holds the old one (token ${previous.token.id}, kept).` : `No target was written, so the new token ${created.id} is not kept.`
+    );
+  }
+  if (!previous) {
+    report.rotated = written > 0;
+    if (written < total) {
+      report.problems.push(
+        `Token ${created.id} is kept: ${written} of ${total} target(s) hold it. Fix the others and re-run.`
+      );
+    }
+    return report;
+  }
+  const oldId = previous.token.id;
+  if (written < total) {
+    report.problems.push(
+      `Kept the previous token ${oldId} and the new token ${created.id}: ${written} of ${total} target(s) hold the new pair, the others still use the old one. Fix the failing targets and re-run the rotation.`
+    );
+    return report;
+  }
+  report.rotated = true;
+  if (!previous.deleteAfterwards) {
+    log.info(`Keeping the previous token ${oldId} (delete-previous: false).`);
+    return report;
+  }
+  await retirePrevious(deps, report, {
+    oldId,
+    created,
+    grants: checked.grants,
+    targets: checked.targets,
+    pair,
+    planetscale: previous.secret !== void 0 ? deps.planetscaleAs(created) : deps.planetscale
+  });
+  return report;
+}
+function newTokenTtl(ttl, oldToken) {
+  if (ttl.kind === "seconds") return ttl.seconds;
+  if (ttl.kind === "never" || !oldToken.expires_at) return void 0;
+  const seconds = Math.round((Date.parse(oldToken.expires_at) - Date.parse(oldToken.created_at)) / 1e3);
+  return seconds > 0 ? seconds : void 0;
+}
+function minAgeSkip(token, minAgeSeconds, now) {
+  if (minAgeSeconds <= 0) return void 0;
+  const ageSeconds = (now.getTime() - Date.parse(token.created_at)) / 1e3;
+  if (ageSeconds >= minAgeSeconds) return void 0;
+  if (token.expires_at && Date.parse(token.expires_at) - now.getTime() < minAgeSeconds * 1e3) return void 0;
+  return `the token ${token.id} was created ${formatAge(ageSeconds)} ago, less than min-age (${formatAge(minAgeSeconds)}).`;
+}
+
+// src/commands/rotate.ts
+async function rotateCommand(config, deps) {
+  return finish(await rotate(deps, config), config, deps);
+}
+async function createCommand(config, deps) {
+  return finish(await create(deps, config), config, deps);
+}
+async function finish(report, config, deps) {
+  for (const [name, value] of Object.entries(runOutputs(report))) deps.io.setOutput(name, value);
+  await deps.io.appendSummary(runSummary(report, config));
+  const failure = failureLines(report);
+  return failure.length === 0 ? {} : { failure: failure.join("\n") };
+}
+
+// src/commands/index.ts
+var HANDLERS = {
+  rotate: rotateCommand,
+  create: createCommand,
+  list: listCommand,
+  delete: deleteCommand
+};
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -7055,20 +7419,20 @@ var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
 var consoleError = console.error.bind(console);
-function createLogger(logger2 = {}) {
-  if (typeof logger2.debug !== "function") {
-    logger2.debug = noop2;
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = noop2;
   }
-  if (typeof logger2.info !== "function") {
-    logger2.info = noop2;
+  if (typeof logger.info !== "function") {
+    logger.info = noop2;
   }
-  if (typeof logger2.warn !== "function") {
-    logger2.warn = consoleWarn;
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
   }
-  if (typeof logger2.error !== "function") {
-    logger2.error = consoleError;
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
   }
-  return logger2;
+  return logger;
 }
 var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
 var Octokit = class {
@@ -10162,7 +10526,7 @@ function createOctokit(options) {
   return new GitHubOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
-    userAgent: options.userAgent ?? "pscale-token-action",
+    userAgent: options.userAgent,
     // Octokit passes request options (headers, body) as a second argument; only the
     // message is forwarded so no body reaches a log. Per-request lines and failures are
     // debug: failures are raised as typed errors with advice.
@@ -10202,6 +10566,197 @@ function fetchWithTimeout(timeoutMs) {
   };
 }
 
+// src/redact.ts
+var REDACTED = "[redacted]";
+var KNOWN_TOKEN = /\b(?:pscale_tkn_|pscale_oauth_|pscale_rt_|gh[opsur]_|github_pat_)[A-Za-z0-9_]+/g;
+var OPAQUE_RUN = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
+var MIN_REDACTED_LENGTH = 6;
+function redactKnownTokens(text) {
+  return text.replace(KNOWN_TOKEN, REDACTED);
+}
+function looksLikeToken(value) {
+  return redactKnownTokens(value) !== value;
+}
+function redactUntrusted(text) {
+  return redactKnownTokens(text).replace(OPAQUE_RUN, REDACTED);
+}
+function createRedactor() {
+  const secrets = /* @__PURE__ */ new Set();
+  let ordered = [];
+  return {
+    add(secret) {
+      if (secret.length < MIN_REDACTED_LENGTH || secrets.has(secret)) return;
+      secrets.add(secret);
+      ordered = [...secrets].sort((a2, b2) => b2.length - a2.length);
+    },
+    redact(text) {
+      let result = text;
+      for (const secret of ordered) result = result.split(secret).join(REDACTED);
+      return redactKnownTokens(result);
+    }
+  };
+}
+
+// src/inputs/text.ts
+var MAX_QUOTED_LENGTH = 100;
+function quote(value) {
+  const redacted = redactKnownTokens(value);
+  const shown = redacted.length > MAX_QUOTED_LENGTH ? `${redacted.slice(0, MAX_QUOTED_LENGTH)}\u2026` : redacted;
+  return JSON.stringify(shown);
+}
+function hasWhitespace(value) {
+  return /\s/.test(value);
+}
+function contentLines(raw) {
+  const lines = [];
+  raw.split(/\r?\n/).forEach((line, index) => {
+    const text = line.replace(/(?:^|\s)#.*$/, "").trim();
+    if (text !== "") lines.push({ number: index + 1, text });
+  });
+  return lines;
+}
+
+// src/inputs/github-names.ts
+var OWNER = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
+var MAX_OWNER_LENGTH = 39;
+var REPO = /^[A-Za-z0-9._-]+$/;
+var MAX_REPO_LENGTH = 100;
+function ownerProblem(name, what) {
+  if (name === "") return `missing ${what}`;
+  if (!OWNER.test(name) || name.length > MAX_OWNER_LENGTH) {
+    return `${what} ${quote(name)} is not a GitHub account name (letters, digits and single hyphens, not at either end, at most ${MAX_OWNER_LENGTH})`;
+  }
+  return void 0;
+}
+function repoProblem(name) {
+  if (name === "") return "missing repository name";
+  if (!REPO.test(name) || name === "." || name === ".." || name.length > MAX_REPO_LENGTH) {
+    return `repository ${quote(name)} is not a GitHub repository name (letters, digits, ".", "-" and "_", at most ${MAX_REPO_LENGTH})`;
+  }
+  return void 0;
+}
+
+// src/inputs/targets.ts
+var VISIBILITIES = ["all", "private", "selected"];
+var SYNTAX = {
+  repo: '"repo:OWNER/REPO" (or "OWNER/REPO"), e.g. "repo:acme/api"',
+  environment: '"environment:OWNER/REPO/ENVIRONMENT", e.g. "environment:acme/api/production"',
+  org: '"org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "org:acme visibility=selected repositories=api,web"',
+  dependabot: '"dependabot:OWNER/REPO", e.g. "dependabot:acme/api"',
+  "dependabot-org": '"dependabot-org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "dependabot-org:acme"'
+};
+var KINDS = Object.keys(SYNTAX);
+var MAX_ENVIRONMENT_LENGTH = 255;
+function ownerRepo(rest, kind, fail) {
+  if (hasWhitespace(rest)) fail(`unexpected extra part after OWNER/REPO: expected ${SYNTAX[kind]}`);
+  const parts = rest.split("/");
+  if (parts.length !== 2) fail(`expected ${SYNTAX[kind]}`);
+  const [owner = "", repo = ""] = parts;
+  const problem = ownerProblem(owner, "owner") ?? repoProblem(repo);
+  if (problem !== void 0) fail(`${problem}; expected ${SYNTAX[kind]}`);
+  return { owner, repo };
+}
+function environmentTarget(rest, fail) {
+  const first = rest.indexOf("/");
+  const second = first < 0 ? -1 : rest.indexOf("/", first + 1);
+  if (second < 0) fail(`expected ${SYNTAX.environment}`);
+  const owner = rest.slice(0, first);
+  const repo = rest.slice(first + 1, second);
+  const environment = rest.slice(second + 1).trim();
+  const problem = ownerProblem(owner, "owner") ?? repoProblem(repo) ?? (environment === "" ? "missing environment name" : void 0) ?? (environment.length > MAX_ENVIRONMENT_LENGTH ? `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters` : void 0);
+  if (problem !== void 0) fail(`${problem}; expected ${SYNTAX.environment}`);
+  return { kind: "environment", label: `environment:${owner}/${repo}/${environment}`, owner, repo, environment };
+}
+function selectedRepositories(value, kind, fail) {
+  const names = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const name of value.split(",")) {
+    const parts = name.split("/");
+    const [first = "", second] = parts;
+    const problem = parts.length > 2 ? `repository ${quote(name)} is not REPO or OWNER/REPO` : second === void 0 ? repoProblem(first) : ownerProblem(first, "owner") ?? repoProblem(second);
+    if (problem !== void 0)
+      fail(`in repositories=: ${problem}; separate names with commas and no spaces, as in ${SYNTAX[kind]}`);
+    if (!seen.has(name.toLowerCase())) names.push(name);
+    seen.add(name.toLowerCase());
+  }
+  return names;
+}
+function orgTarget(kind, rest, fail) {
+  const [org = "", ...options] = rest.split(/\s+/).filter((word) => word !== "");
+  const problem = ownerProblem(org, "organization");
+  if (problem !== void 0) fail(`${problem}; expected ${SYNTAX[kind]}`);
+  const values = /* @__PURE__ */ new Map();
+  for (const option of options) {
+    const equals = option.indexOf("=");
+    const key = equals < 0 ? option : option.slice(0, equals);
+    if (equals < 0 || key !== "visibility" && key !== "repositories") {
+      fail(`unknown option ${quote(option)}: expected ${SYNTAX[kind]}`);
+    }
+    if (values.has(key)) fail(`${key}= is given twice`);
+    const value = option.slice(equals + 1);
+    if (value === "") fail(`${key}= has no value: expected ${SYNTAX[kind]}`);
+    values.set(key, value);
+  }
+  const target = { kind, label: `${kind}:${org}`, org };
+  const visibility = values.get("visibility");
+  if (visibility !== void 0) {
+    const known = VISIBILITIES.find((candidate) => candidate === visibility);
+    if (known === void 0) fail(`visibility ${quote(visibility)} is not all, private or selected`);
+    target.visibility = known;
+  }
+  const repositories = values.get("repositories");
+  if (visibility === "selected" && repositories === void 0) {
+    fail(`visibility=selected needs the repositories: expected ${SYNTAX[kind]}`);
+  }
+  if (repositories !== void 0) {
+    if (visibility !== "selected") fail("repositories= is only valid with visibility=selected");
+    target.selectedRepositories = selectedRepositories(repositories, kind, fail);
+  }
+  return target;
+}
+function parseLine(text, fail) {
+  const colon = text.indexOf(":");
+  if (colon < 0) {
+    const { owner, repo } = ownerRepo(text, "repo", fail);
+    return { kind: "repo", label: `repo:${owner}/${repo}`, owner, repo };
+  }
+  const kindText = text.slice(0, colon);
+  const rest = text.slice(colon + 1).trim();
+  const kind = KINDS.find((candidate) => candidate === kindText);
+  switch (kind) {
+    case "repo":
+    case "dependabot": {
+      const { owner, repo } = ownerRepo(rest, kind, fail);
+      return { kind, label: `${kind}:${owner}/${repo}`, owner, repo };
+    }
+    case "environment":
+      return environmentTarget(rest, fail);
+    case "org":
+    case "dependabot-org":
+      return orgTarget(kind, rest, fail);
+    case void 0:
+      return fail(
+        `unknown target kind ${quote(kindText)}: expected one of ${KINDS.map((k2) => `${k2}:`).join(", ")}, e.g. "repo:acme/api"`
+      );
+  }
+}
+function parseTargets(raw) {
+  const targets = [];
+  const firstLine = /* @__PURE__ */ new Map();
+  for (const line of contentLines(raw)) {
+    const fail = (problem) => {
+      throw new InputError("targets", `line ${line.number} ${quote(line.text)}: ${problem}`);
+    };
+    const target = parseLine(line.text, fail);
+    const key = target.label.toLowerCase();
+    const previous = firstLine.get(key);
+    if (previous !== void 0) fail(`same target as line ${previous} (${target.label}): list each target once`);
+    firstLine.set(key, line.number);
+    targets.push(target);
+  }
+  return targets;
+}
+
 // src/github/errors.ts
 var NO_GITHUB_TOKEN = "The workflow's GITHUB_TOKEN cannot write secrets: use a GitHub App installation token or a fine-grained PAT.";
 function isErrorLike(error2) {
@@ -10221,7 +10776,7 @@ function describe(error2) {
   return { kind: request2 === void 0 ? "other" : "network", message: error2.message, ...none };
 }
 function sanitize(message) {
-  const oneLine = message.replace(/\b(?:pscale_tkn_|gh[pousr]_|github_pat_)[A-Za-z0-9_]+/g, "[redacted]").replace(/[A-Za-z0-9+=_-]{32,}/g, "[redacted]").replace(/\s+/g, " ").trim();
+  const oneLine = redactUntrusted(message).replace(/\s+/g, " ").trim();
   return oneLine.length > 200 ? `${oneLine.slice(0, 200).trimEnd()}\u2026` : oneLine;
 }
 function httpStatus(error2) {
@@ -10242,7 +10797,7 @@ function permissionAdvice(spec) {
     case "org":
       return 'organization permission "Secrets: write" (actions/create-github-app-token: permission-organization-secrets: write; classic PAT: admin:org)';
     case "dependabot-org":
-      return 'organization permission "Dependabot secrets: write" (actions/create-github-app-token: permission-dependabot-secrets: write; classic PAT: admin:org)';
+      return `organization permission "Dependabot secrets: write" (actions/create-github-app-token has no permission-* input for it: leave those inputs out, so that the token gets the App's permissions; classic PAT: admin:org)`;
   }
 }
 function notFoundAdvice(spec, step) {
@@ -10298,14 +10853,16 @@ function toTargetError(error2, spec, step) {
   const fail = (message) => new GitHubTargetError(message, spec.label, step, failure.status);
   switch (failure.kind) {
     case "cancelled":
-      return fail(`${prefix}: cancelled (${detail}) before GitHub confirmed; the secret may or may not have been written.`);
+      return fail(
+        `${prefix}: cancelled (${detail}) before GitHub confirmed; the secret may or may not have been written.`
+      );
     case "network":
       return fail(`${prefix}: GitHub did not answer (${detail}). Check github-api-url and the network, then re-run.`);
     case "other":
       return fail(`${prefix}: ${detail}`);
     case "answered":
       return fail(
-        `${prefix} (HTTP ${failure.status}${detail ? ` "${detail}"` : ""}). ${advice(spec, step, failure.status ?? 0, detail, failure.headers)}`
+        `${prefix} (HTTP ${failure.status}${detail ? ` "${detail}"` : ""}). ` + advice(spec, step, failure.status ?? 0, detail, failure.headers)
       );
   }
 }
@@ -10335,7 +10892,8 @@ async function sealSecret(value, publicKeyBase64) {
   return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
 }
 function decodePublicKey(publicKeyBase64) {
-  if (!STANDARD_BASE64.test(publicKeyBase64)) throw new Error("GitHub returned a public key that is not standard base64");
+  if (!STANDARD_BASE64.test(publicKeyBase64))
+    throw new Error("GitHub returned a public key that is not standard base64");
   const key = new Uint8Array(Buffer.from(publicKeyBase64, "base64"));
   if (key.length !== PUBLIC_KEY_BYTES) {
     throw new Error(`GitHub returned a public key of ${key.length} bytes, expected ${PUBLIC_KEY_BYTES}`);
@@ -10423,8 +10981,7 @@ function requireAccess(access2) {
 }
 
 // src/github/secrets.ts
-var PER_PAGE2 = 100;
-var VISIBILITIES = ["all", "private", "selected"];
+var PER_PAGE = 100;
 function createSecretsApi({ octokit, log }) {
   const keys = /* @__PURE__ */ new Map();
   const repositoryIds = /* @__PURE__ */ new Map();
@@ -10578,9 +11135,9 @@ function isVisibility(value) {
 async function selectedRepositoryIds(scope, name) {
   const ids = [];
   for (let page = 1; ; page++) {
-    const { total_count, repositoryIds } = await scope.listSelectedRepositories(name, page, PER_PAGE2);
+    const { total_count, repositoryIds } = await scope.listSelectedRepositories(name, page, PER_PAGE);
     ids.push(...repositoryIds);
-    if (repositoryIds.length < PER_PAGE2 || ids.length >= total_count) return ids;
+    if (repositoryIds.length < PER_PAGE || ids.length >= total_count) return ids;
   }
 }
 function splitOnce(name) {
@@ -10608,7 +11165,217 @@ function abortReason(signal) {
   return isAbort(signal.reason) ? signal.reason : new DOMException(String(signal.reason), "AbortError");
 }
 
-// src/tuning.ts
+// src/inputs/accesses.ts
+var PERMISSION = /^[a-z][a-z0-9_]*$/;
+var DATABASE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+var SYNTAX2 = '"database=<name> <permission> \u2026" or "organization <permission> \u2026", e.g. "database=app-db read_branch connect_branch"';
+function parseAccesses(raw) {
+  const byResource = /* @__PURE__ */ new Map();
+  for (const line of contentLines(raw)) {
+    const fail = (problem) => {
+      throw new InputError("accesses", `line ${line.number} ${quote(line.text)}: ${problem}`);
+    };
+    const [head = "", ...permissions] = line.text.split(/\s+/);
+    let database;
+    if (head === "organization") {
+      database = "";
+    } else if (head.startsWith("database=")) {
+      database = head.slice("database=".length);
+      if (!DATABASE.test(database)) {
+        fail(
+          `${quote(database)} is not a database name (letters, digits, "-" and "_", starting with a letter or digit)`
+        );
+      }
+    } else {
+      return fail(`expected ${SYNTAX2}`);
+    }
+    if (permissions.length === 0) fail(`no permissions: expected ${SYNTAX2}`);
+    for (const permission of permissions) {
+      if (!PERMISSION.test(permission)) {
+        const hint = permission.includes(",") ? "; separate permissions with spaces, not commas" : "";
+        fail(
+          `${quote(permission)} is not a permission name (lower-case letters, digits and _, e.g. read_branch)${hint}`
+        );
+      }
+    }
+    const access2 = byResource.get(database) ?? [];
+    byResource.set(database, access2);
+    for (const permission of permissions) if (!access2.includes(permission)) access2.push(permission);
+  }
+  const grants = [...byResource].map(([database, access2]) => ({ database, access: access2 }));
+  return grants.sort((a2, b2) => Number(a2.database !== "") - Number(b2.database !== ""));
+}
+
+// src/inputs/booleans.ts
+var TRUE = ["true", "True", "TRUE"];
+var FALSE = ["false", "False", "FALSE"];
+function parseBoolean(input, raw, fallback) {
+  const value = raw.trim();
+  if (value === "") return fallback;
+  if (TRUE.includes(value)) return true;
+  if (FALSE.includes(value)) return false;
+  throw new InputError(input, `${quote(value)} is not a boolean: use true or false (also True, TRUE, False, FALSE)`);
+}
+
+// src/inputs/config.ts
+var COMMANDS = ["rotate", "create", "list", "delete"];
+
+// src/inputs/command.ts
+function parseCommand(raw) {
+  const value = raw.trim();
+  if (value === "") return "rotate";
+  const command = COMMANDS.find((candidate) => candidate === value);
+  if (command === void 0) {
+    throw new InputError("command", `unknown command ${quote(value)}: expected one of ${COMMANDS.join(", ")}`);
+  }
+  return command;
+}
+
+// src/inputs/credentials.ts
+function secretValue(input, raw, missing) {
+  const value = raw.trim();
+  if (value === "") throw new InputError(input, missing);
+  if (hasWhitespace(value)) {
+    throw new InputError(
+      input,
+      "contains whitespace (the value is not shown): check that the secret holds only the token"
+    );
+  }
+  return value;
+}
+function parseServiceToken(raw) {
+  return secretValue(
+    "service-token",
+    raw,
+    'is required: pass the service token secret from a secret, e.g. "${{ secrets.PLANETSCALE_SERVICE_TOKEN }}"'
+  );
+}
+function parseGithubToken(raw) {
+  return secretValue(
+    "github-token",
+    raw,
+    `is required to write the targets' secrets. The workflow's GITHUB_TOKEN cannot write secrets: use a GitHub App installation token (actions/create-github-app-token with permission-secrets: write) or a fine-grained personal access token with "Secrets: write"`
+  );
+}
+
+// src/inputs/durations.ts
+var UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
+var MAX_DURATION_SECONDS = 3650 * 86400;
+var FORMAT = 'a whole number followed by s, m, h or d (e.g. "90d", "12h", "30m", "45s"), or a number of seconds';
+function parseDuration(input, raw, extraForms = "") {
+  const value = raw.trim();
+  const match = /^(\d+)([smhd]?)$/.exec(value);
+  if (match === null) {
+    throw new InputError(input, `${quote(value)} is not a duration: use ${FORMAT}${extraForms}`);
+  }
+  const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] ?? ""] ?? 1);
+  if (!Number.isSafeInteger(seconds) || seconds > MAX_DURATION_SECONDS) {
+    throw new InputError(input, `${quote(value)} is too long: at most 10 years ("3650d")`);
+  }
+  return seconds;
+}
+function parseTtl(raw) {
+  const value = raw.trim();
+  if (value === "") return { kind: "keep" };
+  if (value === "never") return { kind: "never" };
+  const seconds = parseDuration("ttl", value, ', or "never" for no expiry');
+  if (seconds === 0) {
+    throw new InputError(
+      "ttl",
+      '"0" would make a token that is already expired: use a positive duration, "never", or leave it empty (rotate keeps the old lifetime)'
+    );
+  }
+  return { kind: "seconds", seconds };
+}
+function parseMinAge(raw) {
+  const value = raw.trim();
+  return value === "" ? 0 : parseDuration("min-age", value);
+}
+
+// src/inputs/identifiers.ts
+function parseOrganization(raw) {
+  const value = raw.trim();
+  if (value === "") throw new InputError("organization", "is required: the name of your PlanetScale organization");
+  if (/[\s/]/.test(value)) {
+    throw new InputError(
+      "organization",
+      `${quote(value)} is not a PlanetScale organization name: it must not contain whitespace or "/"`
+    );
+  }
+  return value;
+}
+function parseTokenId(input, raw) {
+  const value = raw.trim();
+  if (value === "") {
+    throw new InputError(input, 'is required: the ID of a PlanetScale service token, e.g. "8x1k2abcd0ef"');
+  }
+  if (looksLikeToken(value)) {
+    throw new InputError(
+      input,
+      'looks like a service token secret, not an ID (the value is not shown): put the token ID here and the secret in "service-token"'
+    );
+  }
+  if (hasWhitespace(value)) {
+    throw new InputError(
+      input,
+      `${quote(value)} contains whitespace: a service token ID is one word, e.g. "8x1k2abcd0ef"`
+    );
+  }
+  return value;
+}
+
+// src/inputs/secret-names.ts
+var DEFAULT_ID_SECRET_NAME = "PLANETSCALE_SERVICE_TOKEN_ID";
+var DEFAULT_TOKEN_SECRET_NAME = "PLANETSCALE_SERVICE_TOKEN";
+function parseSecretName(input, raw, fallback) {
+  const name = raw.trim() === "" ? fallback : raw.trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new InputError(
+      input,
+      `${quote(name)} is not a valid secret name: use letters, digits and _, not starting with a digit, e.g. "${fallback}"`
+    );
+  }
+  if (/^GITHUB_/i.test(name)) {
+    throw new InputError(input, `${quote(name)} is not allowed: GitHub reserves secret names starting with GITHUB_`);
+  }
+  return name;
+}
+function checkDistinctSecretNames(idSecretName, tokenSecretName) {
+  if (idSecretName.toUpperCase() === tokenSecretName.toUpperCase()) {
+    throw new InputError(
+      "token-secret-name",
+      `${quote(tokenSecretName)} is the same secret as id-secret-name ${quote(idSecretName)} (GitHub secret names are case-insensitive): the token would overwrite the ID; choose two different names`
+    );
+  }
+}
+
+// src/inputs/token-name.ts
+var DEFAULT_TOKEN_NAME = "github-actions/{repository}/{date}";
+var MAX_TOKEN_NAME_LENGTH = 255;
+function fillTokenName(raw, values) {
+  const template = raw.trim() === "" ? DEFAULT_TOKEN_NAME : raw.trim();
+  if (/[\u0000-\u001f\u007f]/.test(template)) {
+    throw new InputError("token-name", `${quote(template)} must be a single line without control characters`);
+  }
+  const name = template.replace(/\{([^{}]*)\}/g, (placeholder, key) => {
+    if (!Object.hasOwn(values, key)) {
+      throw new InputError(
+        "token-name",
+        `unknown placeholder ${quote(placeholder)} in ${quote(template)}: use {date}, {repository} or {run_id}`
+      );
+    }
+    return values[key];
+  });
+  if (name.length > MAX_TOKEN_NAME_LENGTH) {
+    throw new InputError(
+      "token-name",
+      `${quote(template)} is ${name.length} characters long once filled in: at most ${MAX_TOKEN_NAME_LENGTH}`
+    );
+  }
+  return name;
+}
+
+// src/inputs/tuning.ts
 var KNOBS = {
   writeSpacingMs: { env: "PSCALE_ACTION_WRITE_SPACING_MS", fallback: 1e3, min: 0, max: 6e4 },
   writeConcurrency: { env: "PSCALE_ACTION_WRITE_CONCURRENCY", fallback: 8, min: 1, max: 20 },
@@ -10626,14 +11393,579 @@ function readTuning(env) {
     }
     const value = Number(raw);
     if (!/^\d+$/.test(raw) || value < knob.min || value > knob.max) {
-      throw new InputError(knob.env, `must be a whole number from ${knob.min} to ${knob.max} (got "${raw.slice(0, 20)}").`);
+      throw new InputError(
+        knob.env,
+        `must be a whole number from ${knob.min} to ${knob.max} (got "${raw.slice(0, 20)}").`
+      );
     }
     tuning[key] = value;
   }
   return tuning;
 }
 
-// src/rotation/write-pacer.ts
+// src/inputs/urls.ts
+function isLoopback(hostname) {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+function parseApiUrl(input, value, source) {
+  const from = source === void 0 ? "" : ` (from ${source})`;
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(input, `${quote(value)}${from} is not a URL: expected e.g. "https://api.example.com/v1"`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new InputError(
+      input,
+      `must not contain credentials (user:password@host)${from}: the action authenticates with its token inputs`
+    );
+  }
+  const base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) {
+    throw new InputError(
+      input,
+      `${quote(base)}${from} must not have a query (?\u2026) or fragment (#\u2026): give only the base URL`
+    );
+  }
+  if (url.protocol === "http:") {
+    if (!isLoopback(url.hostname)) {
+      throw new InputError(
+        input,
+        `${quote(base)}${from} uses plain http: use https (http is allowed only for loopback hosts: localhost, 127.0.0.0/8, [::1])`
+      );
+    }
+  } else if (url.protocol !== "https:") {
+    throw new InputError(
+      input,
+      `${quote(base)}${from} is not an http(s) URL: expected e.g. "https://api.example.com/v1"`
+    );
+  }
+  return base;
+}
+
+// src/inputs/index.ts
+var DEFAULT_PLANETSCALE_API_URL = "https://api.planetscale.com/v1";
+var DEFAULT_GITHUB_API_URL = "https://api.github.com";
+function envValue(env, name) {
+  const value = env[name]?.trim();
+  return value === void 0 || value === "" ? void 0 : value;
+}
+function resolveTargets(raw, repository) {
+  if (raw.trim() !== "") {
+    const targets = parseTargets(raw);
+    if (targets.length === 0) {
+      throw new InputError("targets", 'holds only comments: name at least one target, e.g. "repo:acme/api"');
+    }
+    return targets;
+  }
+  if (repository === void 0) {
+    throw new InputError("targets", 'is empty and GITHUB_REPOSITORY is not set: set targets, e.g. "repo:acme/api"');
+  }
+  try {
+    return parseTargets(`repo:${repository}`);
+  } catch {
+    throw new InputError(
+      "targets",
+      `is empty and GITHUB_REPOSITORY ${quote(repository)} is not OWNER/REPO: set targets, e.g. "repo:acme/api"`
+    );
+  }
+}
+function resolveAccesses(command, raw) {
+  if (command === "list" || command === "delete") return void 0;
+  const grants = parseAccesses(raw);
+  if (grants.length > 0) return grants;
+  if (command === "create") {
+    throw new InputError(
+      "accesses",
+      'is required for command "create": one grant a line, e.g. "database=app-db read_branch connect_branch" or "organization read_databases"'
+    );
+  }
+  return void 0;
+}
+function parseInputs(read, env, now) {
+  const command = parseCommand(read("command"));
+  const organization = parseOrganization(read("organization"));
+  const credentials = {
+    id: parseTokenId("service-token-id", read("service-token-id")),
+    token: parseServiceToken(read("service-token"))
+  };
+  const tokenIdRaw = read("token-id");
+  const tokenIdExplicit = tokenIdRaw.trim() !== "";
+  if (command === "delete" && !tokenIdExplicit) {
+    throw new InputError(
+      "token-id",
+      'is required for command "delete": give the ID of the token to delete (to delete the token the action authenticates with, set it to service-token-id explicitly)'
+    );
+  }
+  const tokenId = tokenIdExplicit ? parseTokenId("token-id", tokenIdRaw) : credentials.id;
+  const repository = envValue(env, "GITHUB_REPOSITORY");
+  const writesSecrets = command === "rotate" || command === "create";
+  const targets = writesSecrets ? resolveTargets(read("targets"), repository) : [];
+  const githubToken = targets.length > 0 ? parseGithubToken(read("github-token")) : void 0;
+  const idSecretName = parseSecretName("id-secret-name", read("id-secret-name"), DEFAULT_ID_SECRET_NAME);
+  const tokenSecretName = parseSecretName("token-secret-name", read("token-secret-name"), DEFAULT_TOKEN_SECRET_NAME);
+  checkDistinctSecretNames(idSecretName, tokenSecretName);
+  const tokenName = fillTokenName(read("token-name"), {
+    date: formatTime(now),
+    repository: repository ?? "local",
+    run_id: envValue(env, "GITHUB_RUN_ID") ?? "local"
+  });
+  const accesses = resolveAccesses(command, read("accesses"));
+  const ttl = parseTtl(read("ttl"));
+  const minAgeSeconds = parseMinAge(read("min-age"));
+  if (command === "rotate" && ttl.kind === "seconds" && ttl.seconds < minAgeSeconds) {
+    throw new InputError(
+      "ttl",
+      `${quote(read("ttl").trim())} is shorter than min-age ${quote(read("min-age").trim())}: every new token would expire within min-age, so each scheduled run would find it expiring and rotate it anyway; use a ttl at least as long as min-age`
+    );
+  }
+  const deletePrevious = parseBoolean("delete-previous", read("delete-previous"), true);
+  const dryRun = parseBoolean("dry-run", read("dry-run"), false);
+  const planetscaleApiUrl = parseApiUrl(
+    "planetscale-api-url",
+    read("planetscale-api-url").trim() || DEFAULT_PLANETSCALE_API_URL
+  );
+  const githubApiUrlInput = read("github-api-url").trim();
+  const githubApiEnv = envValue(env, "GITHUB_API_URL");
+  const githubApiUrl = githubApiUrlInput !== "" ? parseApiUrl("github-api-url", githubApiUrlInput) : githubApiEnv !== void 0 ? parseApiUrl("github-api-url", githubApiEnv, "GITHUB_API_URL") : DEFAULT_GITHUB_API_URL;
+  return {
+    command,
+    organization,
+    credentials,
+    tokenId,
+    tokenIdExplicit,
+    targets,
+    githubToken,
+    idSecretName,
+    tokenSecretName,
+    tokenName,
+    accesses,
+    ttl,
+    minAgeSeconds,
+    deletePrevious,
+    dryRun,
+    planetscaleApiUrl,
+    githubApiUrl,
+    tuning: readTuning(env)
+  };
+}
+
+// src/planetscale/errors.ts
+var CREDENTIALS_ADVICE = "Check both service-token-id and service-token, and that the service token still exists and has not expired.";
+var MESSAGE_LIMIT = 200;
+var ADD_ACCESS = "add it to the token in PlanetScale (the organization's Settings \u2192 Service tokens)";
+function readErrorBody(body) {
+  if (typeof body !== "object" || body === null) return {};
+  const { code: code2, message } = body;
+  const result = {};
+  if (typeof code2 === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(code2)) result.code = code2;
+  if (typeof message === "string") {
+    const clean = redactUntrusted(message).replace(new RegExp("\\p{Cc}+", "gu"), " ").trim();
+    if (clean !== "") result.message = clean.length > MESSAGE_LIMIT ? `${clean.slice(0, MESSAGE_LIMIT)}\u2026` : clean;
+  }
+  return result;
+}
+function headline(op, outcome) {
+  const where = `PlanetScale ${op.step} in organization "${op.organization}" failed`;
+  if (outcome.kind === "no-response") return `${where}: ${outcome.reason} (${attempts(outcome.attempts)}).`;
+  const { code: code2, message } = readErrorBody(outcome.body);
+  const detail = [code2, message === void 0 ? void 0 : `"${message}"`].filter((part) => part !== void 0);
+  return `${where}: HTTP ${outcome.status}${detail.length > 0 ? ` (${detail.join(": ")})` : ""}.`;
+}
+function attempts(count) {
+  return count === 1 ? "1 attempt" : `${count} attempts`;
+}
+function codeOf(outcome) {
+  return outcome.kind === "response" ? readErrorBody(outcome.body).code : void 0;
+}
+function statusOf(outcome) {
+  return outcome.kind === "response" ? outcome.status : void 0;
+}
+function build(op, outcome, advice2, uncertain = outcome.uncertain) {
+  const extra = uncertain && op.onUncertain !== void 0 ? ` ${op.onUncertain}` : "";
+  return new PlanetScaleError(`${headline(op, outcome)} ${advice2}${extra}`, op.step, statusOf(outcome), codeOf(outcome));
+}
+function accessList(needs) {
+  return needs.join(", ");
+}
+function failureError(op, outcome) {
+  if (outcome.kind === "no-response") {
+    return build(op, outcome, "PlanetScale did not answer: try again later, and check planetscale-api-url.");
+  }
+  const status = outcome.status;
+  let advice2;
+  if (status === 401 || status === 404) {
+    advice2 = `The credentials were refused. ${CREDENTIALS_ADVICE}`;
+  } else if (status === 403) {
+    advice2 = op.needs.length > 0 ? `The service token lacks an access this step needs: ${accessList(op.needs)}. If it lacks one, ${ADD_ACCESS}.` : "The service token was refused: check that service-token-id and service-token name a PlanetScale service token that is still active.";
+  } else if (status === 422) {
+    advice2 = `PlanetScale rejected the request: ${op.onRejected ?? "check the values the action was given"}.`;
+  } else if (status === 429) {
+    advice2 = `Rate limited by PlanetScale after ${attempts(outcome.attempts)}: try again later.`;
+  } else if (status >= 500 && status <= 599) {
+    advice2 = `PlanetScale is unavailable after ${attempts(outcome.attempts)}: try again later.`;
+  } else if (status >= 300 && status <= 399) {
+    advice2 = "PlanetScale answered with a redirect, which the action does not follow so that the credentials go nowhere else: check planetscale-api-url.";
+  } else {
+    advice2 = "PlanetScale rejected the request.";
+  }
+  return build(op, outcome, advice2);
+}
+function notFoundError(op, outcome, probe) {
+  if (!probe.ok) {
+    const probeStatus = probe.error.status;
+    if (probeStatus === 401 || probeStatus === 403 || probeStatus === 404) {
+      return build(
+        op,
+        outcome,
+        `Listing organizations with the same credentials failed too (HTTP ${probeStatus}): the credentials are the problem. ${CREDENTIALS_ADVICE}`
+      );
+    }
+    const why = probeStatus === void 0 ? "no answer" : `HTTP ${probeStatus}`;
+    return build(
+      op,
+      outcome,
+      `Whether the credentials are the cause could not be checked (listing organizations failed: ${why}): try again later.`
+    );
+  }
+  if (probe.organizations.length > 0 && !probe.organizations.includes(op.organization)) {
+    const visible = probe.organizations.map((name) => `"${name}"`).join(", ");
+    return build(
+      op,
+      outcome,
+      `The credentials work, but organization "${op.organization}" is not among those they can see (${visible}): check organization.`
+    );
+  }
+  const needs = op.needs.length > 0 ? `, or the service token lacks ${accessList(op.needs)}` : "";
+  const fix = op.needs.length > 0 ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings \u2192 Service tokens).` : "";
+  return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`);
+}
+function notDeletedError(op, outcome) {
+  return build(
+    op,
+    outcome,
+    `The token still exists, so the service token lacks ${accessList(op.needs)} (PlanetScale answers 404 for a missing access): ${ADD_ACCESS}.`
+  );
+}
+function unexpectedAnswerError(op, outcome, what, tookEffect = false) {
+  return build(op, outcome, `The answer ${what}: check planetscale-api-url.`, tookEffect);
+}
+
+// src/planetscale/http.ts
+import { setTimeout as delay } from "node:timers/promises";
+var realSleep = (ms, signal) => delay(ms, void 0, { signal });
+function createHttp(options) {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const authorization = `${options.credentials.id}:${options.credentials.token}`;
+  const log = options.log;
+  const sleep = options.sleep ?? realSleep;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 15e3;
+  const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 5));
+  const baseDelayMs = options.baseDelayMs ?? 1e3;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 3e4;
+  const maxTotalDelayMs = options.maxTotalDelayMs ?? 6e4;
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  async function attempt(request2, attempts2) {
+    const headers = {
+      Authorization: authorization,
+      Accept: "application/json",
+      "User-Agent": options.userAgent
+    };
+    if (request2.body !== void 0) headers["Content-Type"] = "application/json";
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await doFetch(baseUrl + request2.path, {
+        method: request2.method,
+        headers,
+        body: request2.body === void 0 ? void 0 : JSON.stringify(request2.body),
+        // A redirect could carry the Authorization header to another host.
+        redirect: "manual",
+        signal
+      });
+      const body = parseJson(await response.text());
+      const status = response.status;
+      return {
+        kind: "response",
+        status,
+        body,
+        attempts: attempts2,
+        uncertain: !request2.idempotent && status >= 500 && status !== 503,
+        retryAfterMs: status === 429 || status === 503 ? parseRetryAfter(response.headers.get("retry-after"), now()) : void 0
+      };
+    } catch (error2) {
+      const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : networkReason(error2);
+      return { kind: "no-response", reason, attempts: attempts2, uncertain: !request2.idempotent };
+    }
+  }
+  function retryable(request2, outcome) {
+    if (outcome.kind === "no-response") return request2.idempotent;
+    if (outcome.status === 429 || outcome.status === 503) return true;
+    return request2.idempotent && outcome.status >= 500 && outcome.status <= 599;
+  }
+  return async function send(request2) {
+    let waited = 0;
+    for (let attempts2 = 1; ; attempts2++) {
+      const outcome = await attempt(request2, attempts2);
+      const what = outcome.kind === "response" ? `HTTP ${outcome.status}` : outcome.reason;
+      if (!retryable(request2, outcome) || attempts2 >= maxAttempts) return strip(outcome);
+      const backoff = Math.floor(random() * Math.min(maxRetryDelayMs, baseDelayMs * 2 ** (attempts2 - 1)));
+      const wait = Math.min(outcome.retryAfterMs ?? backoff, maxRetryDelayMs);
+      if (waited + wait > maxTotalDelayMs) {
+        log?.debug(
+          `PlanetScale ${request2.method} ${request2.path}: ${what}; not retrying, waits would exceed ${maxTotalDelayMs} ms`
+        );
+        return strip(outcome);
+      }
+      log?.debug(
+        `PlanetScale ${request2.method} ${request2.path}: ${what} (attempt ${attempts2} of ${maxAttempts}), retrying in ${wait} ms`
+      );
+      await sleep(wait);
+      waited += wait;
+    }
+  };
+}
+function strip(outcome) {
+  const { retryAfterMs: _ignored, ...rest } = outcome;
+  return rest;
+}
+function parseJson(text) {
+  if (text.trim() === "") return void 0;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function parseRetryAfter(value, nowMs) {
+  if (value === null) return void 0;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1e3;
+  const date = /[A-Za-z]/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  return Number.isNaN(date) ? void 0 : Math.max(0, date - nowMs);
+}
+function networkReason(error2) {
+  let current = error2;
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const code2 = current.code;
+    if (typeof code2 === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code2)) return `network error ${code2}`;
+    current = current.cause;
+  }
+  return "network error";
+}
+
+// src/planetscale/paths.ts
+function segment(value, what) {
+  if (value === "" || value === "." || value === "..") {
+    throw new TypeError(`PlanetScale ${what} must be a name, not "${value}"`);
+  }
+  return encodeURIComponent(value);
+}
+function serviceTokensBase(organization) {
+  return `/organizations/${segment(organization, "organization")}/service-tokens`;
+}
+function organizationsPath() {
+  return "/organizations";
+}
+function serviceTokensPath(organization) {
+  return serviceTokensBase(organization);
+}
+function serviceTokensPagePath(organization, page, perPage) {
+  return `${serviceTokensBase(organization)}?page=${page}&per_page=${perPage}`;
+}
+function serviceTokenPath(organization, tokenId) {
+  return `${serviceTokensBase(organization)}/${segment(tokenId, "token ID")}`;
+}
+function serviceTokenAccessPath(organization, tokenId) {
+  return `${serviceTokenPath(organization, tokenId)}/access`;
+}
+
+// src/planetscale/client.ts
+var PER_PAGE2 = 100;
+var MAX_PAGES = 1e3;
+var LOST_CREATE_CLOCK_SKEW_MS = 5 * 6e4;
+function isObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function succeeded(outcome) {
+  return outcome.kind === "response" && outcome.status >= 200 && outcome.status <= 299;
+}
+function isNotFound(outcome) {
+  return outcome.kind === "response" && outcome.status === 404;
+}
+function toServiceToken(value) {
+  if (!isObject(value) || typeof value.id !== "string" || value.id === "" || typeof value.created_at !== "string") {
+    return void 0;
+  }
+  const expiresAt = value.expires_at;
+  if (expiresAt !== void 0 && expiresAt !== null && typeof expiresAt !== "string") return void 0;
+  const { token: _secret, ...rest } = value;
+  return { ...rest, id: value.id, created_at: value.created_at, expires_at: expiresAt ?? null };
+}
+function createPlanetScaleClient(options) {
+  const { organization, onSecret } = options;
+  const now = options.now ?? Date.now;
+  const send = createHttp(options);
+  const sendOnce = createHttp({ ...options, maxAttempts: 1 });
+  const op = (step, needs, subject, extra = {}) => ({
+    step,
+    organization,
+    needs,
+    subject,
+    ...extra
+  });
+  async function probeCredentials() {
+    try {
+      return { ok: true, organizations: await listOrganizations() };
+    } catch (error2) {
+      if (error2 instanceof PlanetScaleError) return { ok: false, error: error2 };
+      throw error2;
+    }
+  }
+  async function call(operation, request2, via = send) {
+    const outcome = await via(request2);
+    if (succeeded(outcome)) return { body: outcome.body, outcome };
+    if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials());
+    throw failureError(operation, outcome);
+  }
+  async function listOrganizations() {
+    const operation = op("list organizations", [], "the organization list");
+    const outcome = await send({ method: "GET", path: organizationsPath(), idempotent: true });
+    if (!succeeded(outcome)) throw failureError(operation, outcome);
+    const data = isObject(outcome.body) ? outcome.body.data : void 0;
+    if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, "had no organization list");
+    return data.flatMap((item) => isObject(item) && typeof item.name === "string" ? [item.name] : []);
+  }
+  async function listTokens(via = send) {
+    const operation = op("list tokens", ["read_service_tokens"], `organization "${organization}"`);
+    const tokens = [];
+    for (let page = 1, fetched = 1; ; fetched++) {
+      const { body, outcome } = await call(
+        operation,
+        { method: "GET", path: serviceTokensPagePath(organization, page, PER_PAGE2), idempotent: true },
+        via
+      );
+      const data = isObject(body) ? body.data : void 0;
+      if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, `page ${page} had no token list`);
+      for (const item of data) {
+        const token = toServiceToken(item);
+        if (token === void 0) throw unexpectedAnswerError(operation, outcome, `page ${page} had a malformed token`);
+        tokens.push(token);
+      }
+      const next = isObject(body) ? body.next_page : void 0;
+      if (next === null || next === void 0) return tokens;
+      if (typeof next !== "number" || !Number.isInteger(next) || next <= page || fetched >= MAX_PAGES) {
+        throw unexpectedAnswerError(operation, outcome, `page ${page} pointed to an invalid next page`);
+      }
+      page = next;
+    }
+  }
+  async function getToken(id) {
+    const operation = op(`read token ${id}`, ["read_service_tokens"], `organization "${organization}" or token "${id}"`);
+    const { body, outcome } = await call(operation, {
+      method: "GET",
+      path: serviceTokenPath(organization, id),
+      idempotent: true
+    });
+    const token = toServiceToken(body);
+    if (token === void 0) throw unexpectedAnswerError(operation, outcome, "was not a service token");
+    return token;
+  }
+  async function createToken({ name, ttlSeconds }) {
+    const named = name === void 0 ? "it" : `any token named "${name}"`;
+    const operation = op("create token", ["write_service_tokens"], `organization "${organization}"`, {
+      onRejected: "check ttl (PlanetScale refuses one out of range) and token-name",
+      onUncertain: `The token may have been created anyway; the request was not repeated so as not to create two. Run the action with command: list, and delete ${named} that no secret uses.`
+    });
+    const body = {};
+    if (name !== void 0) body.name = name;
+    if (ttlSeconds !== void 0) body.ttl = ttlSeconds;
+    const sentAt = now();
+    const outcome = await send({ method: "POST", path: serviceTokensPath(organization), body, idempotent: false });
+    if (!succeeded(outcome)) {
+      if (outcome.uncertain) throw failureError(await afterLostCreate(operation, name, sentAt), outcome);
+      if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials());
+      throw failureError(operation, outcome);
+    }
+    const answer = outcome.body;
+    const secret = isObject(answer) ? answer.token : void 0;
+    if (typeof secret !== "string" || secret === "") {
+      throw unexpectedAnswerError(await afterLostCreate(operation, name, sentAt), outcome, "had no token secret", true);
+    }
+    onSecret(secret);
+    const token = toServiceToken(answer);
+    if (token === void 0) throw unexpectedAnswerError(operation, outcome, "was not a service token", true);
+    return { ...token, token: secret };
+  }
+  async function afterLostCreate(operation, name, sentAt) {
+    if (name === void 0) return operation;
+    let lost;
+    try {
+      lost = (await listTokens(sendOnce)).filter(
+        (t2) => t2.name === name && !t2.last_used_at && (t2.service_token_accesses ?? []).length === 0 && Date.parse(t2.created_at) >= sentAt - LOST_CREATE_CLOCK_SKEW_MS
+      );
+    } catch (error2) {
+      options.log?.debug(`Looking for a token the lost create answer may have made failed: ${errorMessage(error2)}`);
+      return operation;
+    }
+    const deleted = [];
+    const left = [];
+    for (const token of lost) {
+      try {
+        await deleteToken(token.id);
+        deleted.push(token.id);
+      } catch (error2) {
+        options.log?.debug(
+          `Deleting token ${token.id}, made by a create whose answer was lost, failed: ${errorMessage(error2)}`
+        );
+        left.push(token.id);
+      }
+    }
+    let onUncertain;
+    if (left.length > 0) {
+      onUncertain = `PlanetScale made token ${left.join(", ")} anyway, and deleting it failed: nobody has its secret; delete it with command: delete and token-id: ${left[0]}.`;
+    } else if (deleted.length > 0) {
+      onUncertain = `PlanetScale had made the token anyway (${deleted.join(", ")}); nobody had its secret, so it was deleted. Nothing was changed: re-run.`;
+    } else {
+      onUncertain = `No token named "${name}" was found afterwards, so none is left behind; nothing was changed: re-run (should command: list later show a token of that name that no secret uses, delete it).`;
+    }
+    return { ...operation, onUncertain };
+  }
+  async function deleteToken(id) {
+    const operation = op(`delete token ${id}`, ["delete_service_tokens"], `token "${id}"`);
+    const outcome = await send({ method: "DELETE", path: serviceTokenPath(organization, id), idempotent: true });
+    if (succeeded(outcome)) return "deleted";
+    if (!isNotFound(outcome)) throw failureError(operation, outcome);
+    const probe = await probeCredentials();
+    if (!probe.ok) throw notFoundError(operation, outcome, probe);
+    const still = await send({ method: "GET", path: serviceTokenPath(organization, id), idempotent: true });
+    if (succeeded(still) && toServiceToken(still.body)?.id === id) {
+      throw notDeletedError(operation, outcome);
+    }
+    return "already-deleted";
+  }
+  async function grantAccess(id, grant) {
+    const onDatabase = grant.database !== "";
+    const operation = op(
+      onDatabase ? `grant accesses on database "${grant.database}"` : "grant organization accesses",
+      // A token can only grant accesses it holds itself.
+      [.../* @__PURE__ */ new Set(["write_service_tokens", ...grant.access])],
+      onDatabase ? `database "${grant.database}" or token "${id}"` : `token "${id}"`,
+      { onRejected: `check the access names (${grant.access.join(", ")}): PlanetScale refuses unknown ones` }
+    );
+    await call(operation, {
+      method: "POST",
+      path: serviceTokenAccessPath(organization, id),
+      body: { database: grant.database, access: grant.access },
+      idempotent: true
+    });
+  }
+  return { listOrganizations, listTokens: () => listTokens(), getToken, createToken, deleteToken, grantAccess };
+}
+
+// src/rotation/5-write-pacer.ts
 import { setTimeout as delay2 } from "node:timers/promises";
 function createWritePacer(options) {
   const now = options.now ?? (() => performance.now());
@@ -10699,23 +12031,72 @@ function createWritePacer(options) {
   };
 }
 
-// src/wiring.ts
+// src/main.ts
 var USER_AGENT = "pscale-token-action/1";
-var logger = {
-  info: (message) => info(message),
-  warning: (message) => warning(message),
-  debug: (message) => debug(message)
-};
-function createDeps(config, cancel, env) {
-  const tuning = readTuning(env);
+var CANCEL_GRACE_MS = 5e3;
+var SECRET_INPUTS = ["service-token", "github-token"];
+async function run(env = process.env) {
+  const redactor = createRedactor();
+  const mask = (value) => {
+    if (value === "") return;
+    setSecret(value);
+    redactor.add(value);
+  };
+  for (const name of SECRET_INPUTS) mask(getInput(name));
+  const log = runnerLogger(redactor);
+  const appendSummary = jobSummaryWriter(env);
+  const cancel = new AbortController();
+  const onSignal = (signal) => {
+    if (!cancel.signal.aborted) log.warning(`${signal} received: finishing the pair in flight, then stopping.`);
+    cancel.abort(new Error(signal));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let command;
+  try {
+    const config = parseInputs((name) => getInput(name), env, /* @__PURE__ */ new Date());
+    command = config.command;
+    const deps = {
+      ...createDeps(config, { cancel: cancel.signal, log, mask }),
+      io: {
+        setOutput: (name, value) => setOutput(name, redactor.redact(value)),
+        appendSummary: (markdown) => appendSummary(redactor.redact(markdown))
+      }
+    };
+    const result = await HANDLERS[config.command](config, deps);
+    if (result.failure) setFailed(redactor.redact(result.failure));
+    else if (cancel.signal.aborted) setFailed("The run was cancelled.");
+  } catch (error2) {
+    const message = redactor.redact(errorMessage(error2));
+    setFailed(message);
+    try {
+      await appendSummary(failureSummary(command, error2, message));
+    } catch (summaryError) {
+      log.warning(`Could not write the job summary: ${errorMessage(summaryError)}`);
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+function runnerLogger(redactor) {
+  return {
+    info: (message) => info(redactor.redact(message)),
+    warning: (message) => warning(redactor.redact(message)),
+    debug: (message) => debug(redactor.redact(message))
+  };
+}
+function createDeps(config, runtime) {
+  const { tuning } = config;
+  const { log } = runtime;
   const pacer = createWritePacer({ spacingMs: tuning.writeSpacingMs });
   const planetscaleAs = (credentials) => createPlanetScaleClient({
     baseUrl: config.planetscaleApiUrl,
     organization: config.organization,
     credentials,
     // The secret of a new token is masked the instant it is parsed.
-    onSecret: (value) => setSecret(value),
-    log: logger,
+    onSecret: runtime.mask,
+    log,
     userAgent: USER_AGENT,
     timeoutMs: tuning.requestTimeoutMs,
     baseDelayMs: tuning.retryBaseMs
@@ -10723,1273 +12104,33 @@ function createDeps(config, cancel, env) {
   return {
     planetscale: planetscaleAs(config.credentials),
     planetscaleAs,
-    secrets: config.targets.length > 0 ? createSecrets(config, tuning, pacer) : noSecrets,
-    log: logger,
+    secrets: config.githubToken === void 0 ? noSecrets : createSecrets(config, config.githubToken, log, pacer),
+    log,
     now: () => /* @__PURE__ */ new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    cancel,
+    cancel: runtime.cancel,
     pacer,
     writeConcurrency: tuning.writeConcurrency,
     verifyTimeoutMs: tuning.verifyTimeoutMs,
-    cancelGraceMs: 5e3,
-    io: {
-      setOutput: (name, value) => setOutput(name, value),
-      appendSummary: async (markdown) => {
-        if (process.env.GITHUB_STEP_SUMMARY) await summary.addRaw(markdown).write();
-      }
-    }
+    cancelGraceMs: CANCEL_GRACE_MS
   };
 }
-function createSecrets(config, tuning, pacer) {
-  if (!config.githubToken) throw new InputError("github-token", "required when there are targets.");
+function createSecrets(config, token, log, pacer) {
   const octokit = createOctokit({
-    token: config.githubToken,
+    token,
     baseUrl: config.githubApiUrl,
-    log: logger,
+    log,
     userAgent: USER_AGENT,
     // GitHub asked to wait: the other writes would be refused too.
     onRateLimitWait: (ms) => pacer.pause(ms),
-    retryBaseMs: tuning.retryBaseMs,
-    requestTimeoutMs: tuning.requestTimeoutMs
+    retryBaseMs: config.tuning.retryBaseMs,
+    requestTimeoutMs: config.tuning.requestTimeoutMs
   });
-  return createSecretsApi({ octokit, log: logger });
+  return createSecretsApi({ octokit, log });
 }
 var noSecrets = {
   prepare: () => Promise.reject(new Error("no targets configured"))
 };
-
-// src/inputs/text.ts
-var TOKEN_PATTERN = /(?:pscale_tkn_|pscale_oauth_|gh[opsur]_|github_pat_)[A-Za-z0-9_]*/g;
-var MAX_QUOTED_LENGTH = 100;
-function redactTokens(value) {
-  return value.replace(TOKEN_PATTERN, "[redacted]");
-}
-function looksLikeToken(value) {
-  return redactTokens(value) !== value;
-}
-function quote(value) {
-  const redacted = redactTokens(value);
-  const shown = redacted.length > MAX_QUOTED_LENGTH ? `${redacted.slice(0, MAX_QUOTED_LENGTH)}\u2026` : redacted;
-  return JSON.stringify(shown);
-}
-function hasWhitespace(value) {
-  return /\s/.test(value);
-}
-function contentLines(raw) {
-  const lines = [];
-  raw.split(/\r?\n/).forEach((line, index) => {
-    const text = line.replace(/(?:^|\s)#.*$/, "").trim();
-    if (text !== "") lines.push({ number: index + 1, text });
-  });
-  return lines;
-}
-
-// src/inputs/accesses.ts
-var PERMISSION = /^[a-z][a-z0-9_]*$/;
-var DATABASE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-var SYNTAX = '"database=<name> <permission> \u2026" or "organization <permission> \u2026", e.g. "database=app-db read_branch connect_branch"';
-function parseAccesses(raw) {
-  const byResource = /* @__PURE__ */ new Map();
-  for (const line of contentLines(raw)) {
-    const fail = (problem) => {
-      throw new InputError("accesses", `line ${line.number} ${quote(line.text)}: ${problem}`);
-    };
-    const [head = "", ...permissions] = line.text.split(/\s+/);
-    let database;
-    if (head === "organization") {
-      database = "";
-    } else if (head.startsWith("database=")) {
-      database = head.slice("database=".length);
-      if (!DATABASE.test(database)) {
-        fail(`${quote(database)} is not a database name (letters, digits, "-" and "_", starting with a letter or digit)`);
-      }
-    } else {
-      return fail(`expected ${SYNTAX}`);
-    }
-    if (permissions.length === 0) fail(`no permissions: expected ${SYNTAX}`);
-    for (const permission of permissions) {
-      if (!PERMISSION.test(permission)) {
-        const hint = permission.includes(",") ? "; separate permissions with spaces, not commas" : "";
-        fail(`${quote(permission)} is not a permission name (lower-case letters, digits and _, e.g. read_branch)${hint}`);
-      }
-    }
-    const access2 = byResource.get(database) ?? [];
-    byResource.set(database, access2);
-    for (const permission of permissions) if (!access2.includes(permission)) access2.push(permission);
-  }
-  const grants = [...byResource].map(([database, access2]) => ({ database, access: access2 }));
-  return grants.sort((a2, b2) => Number(a2.database !== "") - Number(b2.database !== ""));
-}
-
-// src/inputs/booleans.ts
-var TRUE = ["true", "True", "TRUE"];
-var FALSE = ["false", "False", "FALSE"];
-function parseBoolean(input, raw, fallback) {
-  const value = raw.trim();
-  if (value === "") return fallback;
-  if (TRUE.includes(value)) return true;
-  if (FALSE.includes(value)) return false;
-  throw new InputError(input, `${quote(value)} is not a boolean: use true or false (also True, TRUE, False, FALSE)`);
-}
-
-// src/inputs/command.ts
-var COMMANDS = ["rotate", "create", "list", "delete"];
-function parseCommand(raw) {
-  const value = raw.trim();
-  if (value === "") return "rotate";
-  const command = COMMANDS.find((candidate) => candidate === value);
-  if (command === void 0) {
-    throw new InputError("command", `unknown command ${quote(value)}: expected one of ${COMMANDS.join(", ")}`);
-  }
-  return command;
-}
-
-// src/inputs/credentials.ts
-function secretValue(input, raw, missing) {
-  const value = raw.trim();
-  if (value === "") throw new InputError(input, missing);
-  if (hasWhitespace(value)) {
-    throw new InputError(input, "contains whitespace (the value is not shown): check that the secret holds only the token");
-  }
-  return value;
-}
-function parseServiceToken(raw) {
-  return secretValue(
-    "service-token",
-    raw,
-    'is required: pass the service token secret from a secret, e.g. "${{ secrets.PLANETSCALE_SERVICE_TOKEN }}"'
-  );
-}
-function parseGithubToken(raw) {
-  return secretValue(
-    "github-token",
-    raw,
-    `is required to write the targets' secrets. The workflow's GITHUB_TOKEN cannot write secrets: use a GitHub App installation token (actions/create-github-app-token with permission-secrets: write) or a fine-grained personal access token with "Secrets: write"`
-  );
-}
-
-// src/inputs/durations.ts
-var UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
-var MAX_DURATION_SECONDS = 3650 * 86400;
-var FORMAT = 'a whole number followed by s, m, h or d (e.g. "90d", "12h", "30m", "45s"), or a number of seconds';
-function parseDuration(input, raw, extraForms = "") {
-  const value = raw.trim();
-  const match = /^(\d+)([smhd]?)$/.exec(value);
-  if (match === null) {
-    throw new InputError(input, `${quote(value)} is not a duration: use ${FORMAT}${extraForms}`);
-  }
-  const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] ?? ""] ?? 1);
-  if (!Number.isSafeInteger(seconds) || seconds > MAX_DURATION_SECONDS) {
-    throw new InputError(input, `${quote(value)} is too long: at most 10 years ("3650d")`);
-  }
-  return seconds;
-}
-function parseTtl(raw) {
-  const value = raw.trim();
-  if (value === "") return { kind: "keep" };
-  if (value === "never") return { kind: "never" };
-  const seconds = parseDuration("ttl", value, ', or "never" for no expiry');
-  if (seconds === 0) {
-    throw new InputError(
-      "ttl",
-      '"0" would make a token that is already expired: use a positive duration, "never", or leave it empty (rotate keeps the old lifetime)'
-    );
-  }
-  return { kind: "seconds", seconds };
-}
-function parseMinAge(raw) {
-  const value = raw.trim();
-  return value === "" ? 0 : parseDuration("min-age", value);
-}
-
-// src/inputs/identifiers.ts
-function parseOrganization(raw) {
-  const value = raw.trim();
-  if (value === "") throw new InputError("organization", "is required: the name of your PlanetScale organization");
-  if (/[\s/]/.test(value)) {
-    throw new InputError("organization", `${quote(value)} is not a PlanetScale organization name: it must not contain whitespace or "/"`);
-  }
-  return value;
-}
-function parseTokenId(input, raw) {
-  const value = raw.trim();
-  if (value === "") {
-    throw new InputError(input, 'is required: the ID of a PlanetScale service token, e.g. "8x1k2abcd0ef"');
-  }
-  if (looksLikeToken(value)) {
-    throw new InputError(
-      input,
-      'looks like a service token secret, not an ID (the value is not shown): put the token ID here and the secret in "service-token"'
-    );
-  }
-  if (hasWhitespace(value)) {
-    throw new InputError(input, `${quote(value)} contains whitespace: a service token ID is one word, e.g. "8x1k2abcd0ef"`);
-  }
-  return value;
-}
-
-// src/inputs/secret-names.ts
-var DEFAULT_ID_SECRET_NAME = "PLANETSCALE_SERVICE_TOKEN_ID";
-var DEFAULT_TOKEN_SECRET_NAME = "PLANETSCALE_SERVICE_TOKEN";
-function parseSecretName(input, raw, fallback) {
-  const name = raw.trim() === "" ? fallback : raw.trim();
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new InputError(
-      input,
-      `${quote(name)} is not a valid secret name: use letters, digits and _, not starting with a digit, e.g. "${fallback}"`
-    );
-  }
-  if (/^GITHUB_/i.test(name)) {
-    throw new InputError(input, `${quote(name)} is not allowed: GitHub reserves secret names starting with GITHUB_`);
-  }
-  return name;
-}
-function checkDistinctSecretNames(idSecretName, tokenSecretName) {
-  if (idSecretName.toUpperCase() === tokenSecretName.toUpperCase()) {
-    throw new InputError(
-      "token-secret-name",
-      `${quote(tokenSecretName)} is the same secret as id-secret-name ${quote(idSecretName)} (GitHub secret names are case-insensitive): the token would overwrite the ID; choose two different names`
-    );
-  }
-}
-
-// src/inputs/github-names.ts
-var OWNER = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
-var MAX_OWNER_LENGTH = 39;
-var REPO = /^[A-Za-z0-9._-]+$/;
-var MAX_REPO_LENGTH = 100;
-function ownerProblem(name, what) {
-  if (name === "") return `missing ${what}`;
-  if (!OWNER.test(name) || name.length > MAX_OWNER_LENGTH) {
-    return `${what} ${quote(name)} is not a GitHub account name (letters, digits and single hyphens, not at either end, at most ${MAX_OWNER_LENGTH})`;
-  }
-  return void 0;
-}
-function repoProblem(name) {
-  if (name === "") return "missing repository name";
-  if (!REPO.test(name) || name === "." || name === ".." || name.length > MAX_REPO_LENGTH) {
-    return `repository ${quote(name)} is not a GitHub repository name (letters, digits, ".", "-" and "_", at most ${MAX_REPO_LENGTH})`;
-  }
-  return void 0;
-}
-
-// src/inputs/targets.ts
-var SYNTAX2 = {
-  repo: '"repo:OWNER/REPO" (or "OWNER/REPO"), e.g. "repo:acme/api"',
-  environment: '"environment:OWNER/REPO/ENVIRONMENT", e.g. "environment:acme/api/production"',
-  org: '"org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "org:acme visibility=selected repositories=api,web"',
-  dependabot: '"dependabot:OWNER/REPO", e.g. "dependabot:acme/api"',
-  "dependabot-org": '"dependabot-org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "dependabot-org:acme"'
-};
-var KINDS = Object.keys(SYNTAX2);
-var VISIBILITIES2 = ["all", "private", "selected"];
-var MAX_ENVIRONMENT_LENGTH = 255;
-function ownerRepo(rest, kind, fail) {
-  if (hasWhitespace(rest)) fail(`unexpected extra part after OWNER/REPO: expected ${SYNTAX2[kind]}`);
-  const parts = rest.split("/");
-  if (parts.length !== 2) fail(`expected ${SYNTAX2[kind]}`);
-  const [owner = "", repo = ""] = parts;
-  const problem = ownerProblem(owner, "owner") ?? repoProblem(repo);
-  if (problem !== void 0) fail(`${problem}; expected ${SYNTAX2[kind]}`);
-  return { owner, repo };
-}
-function environmentTarget(rest, fail) {
-  const first = rest.indexOf("/");
-  const second = first < 0 ? -1 : rest.indexOf("/", first + 1);
-  if (second < 0) fail(`expected ${SYNTAX2.environment}`);
-  const owner = rest.slice(0, first);
-  const repo = rest.slice(first + 1, second);
-  const environment = rest.slice(second + 1).trim();
-  const problem = ownerProblem(owner, "owner") ?? repoProblem(repo) ?? (environment === "" ? "missing environment name" : void 0) ?? (environment.length > MAX_ENVIRONMENT_LENGTH ? `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters` : void 0);
-  if (problem !== void 0) fail(`${problem}; expected ${SYNTAX2.environment}`);
-  return { kind: "environment", label: `environment:${owner}/${repo}/${environment}`, owner, repo, environment };
-}
-function selectedRepositories(value, kind, fail) {
-  const names = [];
-  const seen = /* @__PURE__ */ new Set();
-  for (const name of value.split(",")) {
-    const parts = name.split("/");
-    const [first = "", second] = parts;
-    const problem = parts.length > 2 ? `repository ${quote(name)} is not REPO or OWNER/REPO` : second === void 0 ? repoProblem(first) : ownerProblem(first, "owner") ?? repoProblem(second);
-    if (problem !== void 0) fail(`in repositories=: ${problem}; separate names with commas and no spaces, as in ${SYNTAX2[kind]}`);
-    if (!seen.has(name.toLowerCase())) names.push(name);
-    seen.add(name.toLowerCase());
-  }
-  return names;
-}
-function orgTarget(kind, rest, fail) {
-  const [org = "", ...options] = rest.split(/\s+/).filter((word) => word !== "");
-  const problem = ownerProblem(org, "organization");
-  if (problem !== void 0) fail(`${problem}; expected ${SYNTAX2[kind]}`);
-  const values = /* @__PURE__ */ new Map();
-  for (const option of options) {
-    const equals = option.indexOf("=");
-    const key = equals < 0 ? option : option.slice(0, equals);
-    if (equals < 0 || key !== "visibility" && key !== "repositories") {
-      fail(`unknown option ${quote(option)}: expected ${SYNTAX2[kind]}`);
-    }
-    if (values.has(key)) fail(`${key}= is given twice`);
-    const value = option.slice(equals + 1);
-    if (value === "") fail(`${key}= has no value: expected ${SYNTAX2[kind]}`);
-    values.set(key, value);
-  }
-  const target = { kind, label: `${kind}:${org}`, org };
-  const visibility = values.get("visibility");
-  if (visibility !== void 0) {
-    const known = VISIBILITIES2.find((candidate) => candidate === visibility);
-    if (known === void 0) fail(`visibility ${quote(visibility)} is not all, private or selected`);
-    target.visibility = known;
-  }
-  const repositories = values.get("repositories");
-  if (visibility === "selected" && repositories === void 0) {
-    fail(`visibility=selected needs the repositories: expected ${SYNTAX2[kind]}`);
-  }
-  if (repositories !== void 0) {
-    if (visibility !== "selected") fail("repositories= is only valid with visibility=selected");
-    target.selectedRepositories = selectedRepositories(repositories, kind, fail);
-  }
-  return target;
-}
-function parseLine(text, fail) {
-  const colon = text.indexOf(":");
-  if (colon < 0) {
-    const { owner, repo } = ownerRepo(text, "repo", fail);
-    return { kind: "repo", label: `repo:${owner}/${repo}`, owner, repo };
-  }
-  const kindText = text.slice(0, colon);
-  const rest = text.slice(colon + 1).trim();
-  const kind = KINDS.find((candidate) => candidate === kindText);
-  switch (kind) {
-    case "repo":
-    case "dependabot": {
-      const { owner, repo } = ownerRepo(rest, kind, fail);
-      return { kind, label: `${kind}:${owner}/${repo}`, owner, repo };
-    }
-    case "environment":
-      return environmentTarget(rest, fail);
-    case "org":
-    case "dependabot-org":
-      return orgTarget(kind, rest, fail);
-    case void 0:
-      return fail(`unknown target kind ${quote(kindText)}: expected one of ${KINDS.map((k2) => `${k2}:`).join(", ")}, e.g. "repo:acme/api"`);
-  }
-}
-function parseTargets(raw) {
-  const targets = [];
-  const firstLine = /* @__PURE__ */ new Map();
-  for (const line of contentLines(raw)) {
-    const fail = (problem) => {
-      throw new InputError("targets", `line ${line.number} ${quote(line.text)}: ${problem}`);
-    };
-    const target = parseLine(line.text, fail);
-    const key = target.label.toLowerCase();
-    const previous = firstLine.get(key);
-    if (previous !== void 0) fail(`same target as line ${previous} (${target.label}): list each target once`);
-    firstLine.set(key, line.number);
-    targets.push(target);
-  }
-  return targets;
-}
-
-// src/inputs/token-name.ts
-var DEFAULT_TOKEN_NAME = "github-actions/{repository}/{date}";
-var MAX_TOKEN_NAME_LENGTH = 255;
-function formatTokenDate(now) {
-  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-function fillTokenName(raw, values) {
-  const template = raw.trim() === "" ? DEFAULT_TOKEN_NAME : raw.trim();
-  if (/[\u0000-\u001f\u007f]/.test(template)) {
-    throw new InputError("token-name", `${quote(template)} must be a single line without control characters`);
-  }
-  const name = template.replace(/\{([^{}]*)\}/g, (placeholder, key) => {
-    if (!Object.hasOwn(values, key)) {
-      throw new InputError(
-        "token-name",
-        `unknown placeholder ${quote(placeholder)} in ${quote(template)}: use {date}, {repository} or {run_id}`
-      );
-    }
-    return values[key];
-  });
-  if (name.length > MAX_TOKEN_NAME_LENGTH) {
-    throw new InputError(
-      "token-name",
-      `${quote(template)} is ${name.length} characters long once filled in: at most ${MAX_TOKEN_NAME_LENGTH}`
-    );
-  }
-  return name;
-}
-
-// src/inputs/urls.ts
-function isLoopback(hostname) {
-  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-function parseApiUrl(input, value, source) {
-  const from = source === void 0 ? "" : ` (from ${source})`;
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(input, `${quote(value)}${from} is not a URL: expected e.g. "https://api.example.com/v1"`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new InputError(input, `must not contain credentials (user:password@host)${from}: the action authenticates with its token inputs`);
-  }
-  const base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-  if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) {
-    throw new InputError(input, `${quote(base)}${from} must not have a query (?\u2026) or fragment (#\u2026): give only the base URL`);
-  }
-  if (url.protocol === "http:") {
-    if (!isLoopback(url.hostname)) {
-      throw new InputError(
-        input,
-        `${quote(base)}${from} uses plain http: use https (http is allowed only for loopback hosts: localhost, 127.0.0.0/8, [::1])`
-      );
-    }
-  } else if (url.protocol !== "https:") {
-    throw new InputError(input, `${quote(base)}${from} is not an http(s) URL: expected e.g. "https://api.example.com/v1"`);
-  }
-  return base;
-}
-
-// src/inputs.ts
-var DEFAULT_PLANETSCALE_API_URL = "https://api.planetscale.com/v1";
-var DEFAULT_GITHUB_API_URL = "https://api.github.com";
-function envValue(env, name) {
-  const value = env[name]?.trim();
-  return value === void 0 || value === "" ? void 0 : value;
-}
-function resolveTargets(raw, repository) {
-  if (raw.trim() !== "") {
-    const targets = parseTargets(raw);
-    if (targets.length === 0) {
-      throw new InputError("targets", 'holds only comments: name at least one target, e.g. "repo:acme/api"');
-    }
-    return targets;
-  }
-  if (repository === void 0) {
-    throw new InputError("targets", 'is empty and GITHUB_REPOSITORY is not set: set targets, e.g. "repo:acme/api"');
-  }
-  try {
-    return parseTargets(`repo:${repository}`);
-  } catch {
-    throw new InputError("targets", `is empty and GITHUB_REPOSITORY ${quote(repository)} is not OWNER/REPO: set targets, e.g. "repo:acme/api"`);
-  }
-}
-function resolveAccesses(command, raw) {
-  if (command === "list" || command === "delete") return void 0;
-  const grants = parseAccesses(raw);
-  if (grants.length > 0) return grants;
-  if (command === "create") {
-    throw new InputError(
-      "accesses",
-      'is required for command "create": one grant a line, e.g. "database=app-db read_branch connect_branch" or "organization read_databases"'
-    );
-  }
-  return void 0;
-}
-function parseInputs(read, env, now) {
-  const command = parseCommand(read("command"));
-  const organization = parseOrganization(read("organization"));
-  const credentials = {
-    id: parseTokenId("service-token-id", read("service-token-id")),
-    token: parseServiceToken(read("service-token"))
-  };
-  const tokenIdRaw = read("token-id");
-  const tokenIdExplicit = tokenIdRaw.trim() !== "";
-  if (command === "delete" && !tokenIdExplicit) {
-    throw new InputError(
-      "token-id",
-      'is required for command "delete": give the ID of the token to delete (to delete the token the action authenticates with, set it to service-token-id explicitly)'
-    );
-  }
-  const tokenId = tokenIdExplicit ? parseTokenId("token-id", tokenIdRaw) : credentials.id;
-  const repository = envValue(env, "GITHUB_REPOSITORY");
-  const writesSecrets = command === "rotate" || command === "create";
-  const targets = writesSecrets ? resolveTargets(read("targets"), repository) : [];
-  const githubToken = targets.length > 0 ? parseGithubToken(read("github-token")) : void 0;
-  const idSecretName = parseSecretName("id-secret-name", read("id-secret-name"), DEFAULT_ID_SECRET_NAME);
-  const tokenSecretName = parseSecretName("token-secret-name", read("token-secret-name"), DEFAULT_TOKEN_SECRET_NAME);
-  checkDistinctSecretNames(idSecretName, tokenSecretName);
-  const tokenName = fillTokenName(read("token-name"), {
-    date: formatTokenDate(now),
-    repository: repository ?? "local",
-    run_id: envValue(env, "GITHUB_RUN_ID") ?? "local"
-  });
-  const accesses = resolveAccesses(command, read("accesses"));
-  const ttl = parseTtl(read("ttl"));
-  const minAgeSeconds = parseMinAge(read("min-age"));
-  if (command === "rotate" && ttl.kind === "seconds" && ttl.seconds < minAgeSeconds) {
-    throw new InputError(
-      "ttl",
-      `${quote(read("ttl").trim())} is shorter than min-age ${quote(read("min-age").trim())}: every new token would expire within min-age, so each scheduled run would find it expiring and rotate it anyway; use a ttl at least as long as min-age`
-    );
-  }
-  const deletePrevious2 = parseBoolean("delete-previous", read("delete-previous"), true);
-  const dryRun = parseBoolean("dry-run", read("dry-run"), false);
-  const planetscaleApiUrl = parseApiUrl("planetscale-api-url", read("planetscale-api-url").trim() || DEFAULT_PLANETSCALE_API_URL);
-  const githubApiUrlInput = read("github-api-url").trim();
-  const githubApiEnv = envValue(env, "GITHUB_API_URL");
-  const githubApiUrl = githubApiUrlInput !== "" ? parseApiUrl("github-api-url", githubApiUrlInput) : githubApiEnv !== void 0 ? parseApiUrl("github-api-url", githubApiEnv, "GITHUB_API_URL") : DEFAULT_GITHUB_API_URL;
-  return {
-    command,
-    organization,
-    credentials,
-    tokenId,
-    tokenIdExplicit,
-    targets,
-    githubToken,
-    idSecretName,
-    tokenSecretName,
-    tokenName,
-    accesses,
-    ttl,
-    minAgeSeconds,
-    deletePrevious: deletePrevious2,
-    dryRun,
-    planetscaleApiUrl,
-    githubApiUrl
-  };
-}
-
-// src/rotation/accesses.ts
-var SELF_ROTATION_ACCESSES = ["read_service_tokens", "write_service_tokens", "delete_service_tokens"];
-function grantsFromAccesses(accesses, tokenId) {
-  const byResource = /* @__PURE__ */ new Map();
-  for (const access2 of accesses) {
-    if (access2.resource?.deleted_at) continue;
-    const database = resourceDatabase(access2, tokenId);
-    const set = byResource.get(database) ?? /* @__PURE__ */ new Set();
-    set.add(access2.access);
-    byResource.set(database, set);
-  }
-  return [...byResource.entries()].sort(([a2], [b2]) => a2 === "" ? -1 : b2 === "" ? 1 : 0).map(([database, set]) => ({ database, access: [...set].sort() }));
-}
-function resourceDatabase(access2, tokenId) {
-  const type = access2.resource_type ?? "";
-  if (type === "Organization") return "";
-  if (type === "Database") {
-    const name = access2.resource_name ?? access2.resource?.name;
-    if (!name) throw new RotationError(`Token ${tokenId} has a database access "${access2.access}" without a database name; cannot copy it.`);
-    return name;
-  }
-  throw new RotationError(
-    `Token ${tokenId} has an access "${access2.access}" on a resource of type "${type || "(none)"}", which this action does not know how to copy. Give the accesses explicitly with the \`accesses\` input.`
-  );
-}
-function accessKeys(grants) {
-  const keys = /* @__PURE__ */ new Set();
-  for (const grant of grants) {
-    for (const access2 of grant.access) keys.add(grant.database === "" ? `organization:${access2}` : `database:${grant.database}:${access2}`);
-  }
-  return keys;
-}
-function diffAccessSets(intended, actual) {
-  return {
-    missing: [...intended].filter((key) => !actual.has(key)).sort(),
-    unexpected: [...actual].filter((key) => !intended.has(key)).sort()
-  };
-}
-function describeDiff(diff) {
-  const parts = [];
-  if (diff.missing.length > 0) parts.push(`missing ${diff.missing.join(", ")}`);
-  if (diff.unexpected.length > 0) parts.push(`unexpected ${diff.unexpected.join(", ")}`);
-  return parts.join("; ");
-}
-function lacksSelfRotationAccesses(grants) {
-  const keys = accessKeys(grants);
-  return SELF_ROTATION_ACCESSES.filter((access2) => !keys.has(`organization:${access2}`));
-}
-function describeGrants(grants) {
-  return grants.map((grant) => `${grant.database === "" ? "organization" : `database ${grant.database}`}: ${grant.access.join(", ")}`);
-}
-
-// src/report/markdown.ts
-function cell(value) {
-  return value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-function table(header, rows) {
-  return [
-    `| ${header.map(cell).join(" | ")} |`,
-    `| ${header.map(() => "---").join(" | ")} |`,
-    ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`)
-  ].join("\n");
-}
-function code(value) {
-  return `\`${value.replace(/`/g, "'")}\``;
-}
-
-// src/report/run-summary.ts
-var OUTCOME_TEXT = {
-  written: "\u2705 new pair written",
-  restored: "\u26A0\uFE0F failed, old pair restored",
-  unchanged: "\u26A0\uFE0F failed, unchanged (old pair)",
-  skipped: "\u23ED\uFE0F not written (old pair)",
-  broken: "\u274C inconsistent: needs attention",
-  planned: "\u{1F4DD} would be written"
-};
-function runSummary(report, names) {
-  const title = report.command === "rotate" ? "PlanetScale service token rotation" : "PlanetScale service token creation";
-  const lines = [`## ${title}`, ""];
-  lines.push(statusLine(report), "");
-  const facts = [];
-  if (report.previousToken) {
-    facts.push(["Previous token", `${code(report.previousToken.id)} ${report.previousToken.name}`]);
-    facts.push(["Previous token deleted", report.previousTokenDeleted ? "yes" : "no"]);
-  }
-  if (report.newToken) {
-    facts.push(["New token", `${code(report.newToken.id)} ${report.newToken.name}`]);
-    facts.push(["Expires", report.newToken.expiresAt ?? "never"]);
-    if (report.newTokenDeleted) facts.push(["New token deleted again", "yes (no target uses it)"]);
-  } else if (report.dryRun || report.skipped) {
-    facts.push(["New token lifetime", report.ttlSeconds === void 0 ? "no expiry" : `${report.ttlSeconds} s`]);
-  }
-  facts.push(["Secrets", `${code(names.idSecretName)}, ${code(names.tokenSecretName)}`]);
-  lines.push(table(["", ""], facts), "");
-  lines.push("### Accesses", "", ...describeGrants(report.grants).map((g2) => `- ${g2}`), "");
-  lines.push("### Targets", "", table(["Target", "Result", "Detail"], report.targets.map((t2) => [t2.label, OUTCOME_TEXT[t2.outcome], t2.detail ?? ""])), "");
-  if (report.problems.length > 0) lines.push("### What to do", "", ...report.problems.map((p2) => `- ${p2}`), "");
-  return lines.join("\n");
-}
-function statusLine(report) {
-  if (report.skipped) return `**Skipped**: ${report.skipped}`;
-  if (report.problems.length > 0) return "**Failed**: see the targets and what to do below.";
-  return report.command === "rotate" ? "**Rotated**: every target holds the new pair." : "**Created**: every target holds the new pair.";
-}
-function failureSummary(command, message) {
-  return [`## PlanetScale service token ${command}`, "", "**Failed.** No target was left with a mismatched pair:", "", "```", message, "```", ""].join("\n");
-}
-
-// src/rotation/report.ts
-function targetsWritten(report) {
-  return report.targets.filter((t2) => t2.outcome === "written").length;
-}
-
-// src/rotation/parallel.ts
-async function allOrReport(what, tasks) {
-  const settled = await Promise.allSettled(tasks);
-  const failures = settled.filter((s2) => s2.status === "rejected").map((s2) => s2.reason);
-  if (failures.length === 1) throw failures[0];
-  if (failures.length > 1) {
-    throw new RotationError(`${what}: ${failures.length} problems:
-${failures.map((f2) => `- ${errorMessage(f2)}`).join("\n")}`);
-  }
-  return settled.map((s2) => s2.value);
-}
-
-// src/rotation/check.ts
-async function check(deps, request2) {
-  const { planetscale, secrets, log } = deps;
-  log.info(`Checking PlanetScale credentials, the token to replace and ${request2.targets.length} target(s)...`);
-  const readOwnToken = request2.tokenId !== request2.actionTokenId;
-  const [organizations, oldToken, ownToken, targets] = await allOrReport("Check failed", [
-    planetscale.listOrganizations(),
-    request2.tokenId === void 0 ? Promise.resolve(void 0) : planetscale.getToken(request2.tokenId),
-    // Only needed to warn early when the action's token cannot grant what it must pass on.
-    readOwnToken ? planetscale.getToken(request2.actionTokenId).catch(() => void 0) : Promise.resolve(void 0),
-    Promise.all(request2.targets.map((spec) => secrets.prepare(spec, request2.secretNames)))
-  ]);
-  if (!organizations.includes(request2.organization)) {
-    throw new RotationError(
-      `The service token ${request2.actionTokenId} does not belong to the PlanetScale organization "${request2.organization}" (it can see: ${organizations.join(", ") || "none"}). Check the \`organization\` input.`
-    );
-  }
-  const grants = request2.accesses ?? grantsFromAccesses(oldToken?.service_token_accesses ?? [], request2.tokenId ?? "");
-  if (grants.length === 0) {
-    throw new RotationError(
-      `The token ${request2.tokenId} has no accesses to copy, so its replacement would be useless. Give them with the \`accesses\` input.`
-    );
-  }
-  if (ownToken) {
-    const own = accessKeys(grantsFromAccesses(ownToken.service_token_accesses ?? [], ownToken.id));
-    const { missing } = diffAccessSets(accessKeys(grants), own);
-    if (missing.length > 0) {
-      log.warning(
-        `The action's token ${ownToken.id} does not hold ${missing.join(", ")}; PlanetScale only lets a token grant accesses it holds, so granting may fail.`
-      );
-    }
-  }
-  return { oldToken, grants, targets };
-}
-
-// src/rotation/write-targets.ts
-import { setMaxListeners } from "node:events";
-function certainlyNotWritten(error2) {
-  if (!(error2 instanceof GitHubTargetError) || error2.status === void 0) return false;
-  return error2.status >= 400 && error2.status < 500 && error2.status !== 408 && error2.status !== 429;
-}
-var SETTLE_AFTER_STOP_MS = 2e3;
-async function writeTargets(targets, pair, deps) {
-  const { log, cancel, pacer } = deps;
-  const results = targets.map((t2) => ({ label: t2.spec.label, outcome: "skipped" }));
-  const hardStop = new AbortController();
-  const lastStop = new AbortController();
-  setMaxListeners(4 * deps.writeConcurrency + 10, hardStop.signal, lastStop.signal);
-  const onCancel = () => {
-    log.warning(`Cancellation received: finishing the targets in flight, starting no new ones.`);
-    pacer.hurry();
-    setTimeout(() => {
-      hardStop.abort(new Error("cancelled"));
-      setTimeout(() => lastStop.abort(new Error("cancelled")), SETTLE_AFTER_STOP_MS).unref();
-    }, deps.cancelGraceMs).unref();
-  };
-  if (cancel.aborted) onCancel();
-  else cancel.addEventListener("abort", onCancel, { once: true });
-  let next = 0;
-  const worker = async () => {
-    while (next < targets.length && !cancel.aborted) {
-      const index = next++;
-      const writer = new PairWriter(targets[index], pair, log, pacer, { begin: cancel, write: hardStop.signal, settle: lastStop.signal });
-      results[index] = await writer.write() ?? results[index];
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.writeConcurrency, targets.length)) }, worker));
-  } finally {
-    cancel.removeEventListener("abort", onCancel);
-  }
-  return results;
-}
-var PairWriter = class {
-  constructor(target, pair, log, pacer, stop) {
-    this.target = target;
-    this.pair = pair;
-    this.log = log;
-    this.pacer = pacer;
-    this.stop = stop;
-    this.label = target.spec.label;
-  }
-  target;
-  pair;
-  log;
-  pacer;
-  stop;
-  id = { value: "old", certain: true };
-  token = { value: "old", certain: true };
-  label;
-  /** The target's result; undefined when the run was cancelled before its pair began (nothing written). */
-  async write() {
-    const { label, pair } = this;
-    try {
-      await this.pacer.turn("begin", this.stop.begin);
-    } catch {
-      return void 0;
-    }
-    const idFailed = await this.put("id", "new", this.stop.write, false);
-    if (idFailed !== void 0) {
-      if (!pair.previous) return { label, outcome: "broken", detail: idFailed };
-      if (this.id.certain) return { label, outcome: "unchanged", detail: idFailed };
-      this.log.warning(`${label}: writing ${pair.idName} failed (${idFailed}); writing the previous ID back.`);
-      return this.settle(idFailed, pair.previous);
-    }
-    const tokenFailed = await this.put("token", "new", this.stop.write);
-    if (tokenFailed === void 0) {
-      this.log.info(`${label}: ${pair.idName} and ${pair.tokenName} written.`);
-      return { label, outcome: "written" };
-    }
-    if (!pair.previous) {
-      return { label, outcome: "broken", detail: `${pair.idName} holds the new ID but ${pair.tokenName} could not be written: ${tokenFailed}` };
-    }
-    this.log.warning(`${label}: writing ${pair.tokenName} failed (${tokenFailed}); writing the previous ID back.`);
-    return this.settle(tokenFailed, pair.previous);
-  }
-  /** After a failed write: the old pair back if possible, else the new pair completed, else `broken`. */
-  async settle(reason, previous) {
-    const { label, pair } = this;
-    let restoreFailed;
-    if (!this.holds(this.token, "old") && previous.token !== void 0) restoreFailed = await this.put("token", "old", this.stop.settle);
-    if (restoreFailed === void 0 && !this.holds(this.id, "old")) restoreFailed = await this.put("id", "old", this.stop.settle);
-    if (restoreFailed === void 0) {
-      if (!this.token.certain) {
-        return {
-          label,
-          outcome: "restored",
-          detail: `${reason}; ${pair.idName} was put back to ${previous.id}. If the failed write of ${pair.tokenName} reached GitHub anyway, re-run the rotation.`
-        };
-      }
-      return { label, outcome: "restored", detail: reason };
-    }
-    this.log.warning(`${label}: restoring the previous pair failed (${restoreFailed}); completing the new pair instead.`);
-    let completeFailed;
-    if (!this.holds(this.id, "new")) completeFailed = await this.put("id", "new", this.stop.settle);
-    if (completeFailed === void 0 && !this.holds(this.token, "new")) completeFailed = await this.put("token", "new", this.stop.settle);
-    if (completeFailed === void 0) {
-      this.log.info(`${label}: ${pair.idName} and ${pair.tokenName} written (after restoring the previous pair failed).`);
-      return { label, outcome: "written", detail: `${reason}; writing the previous pair back failed too, so the new pair was completed` };
-    }
-    this.log.warning(`${label}: completing the new pair failed too: ${completeFailed}`);
-    return {
-      label,
-      outcome: "broken",
-      detail: `${reason}; then restoring ${pair.idName} to ${previous.id} failed: ${restoreFailed}; completing the new pair failed: ${completeFailed}. ${pair.idName} holds ${this.describe(this.id, "ID")}, ${pair.tokenName} ${this.describe(this.token, "token")}: re-run the rotation once GitHub accepts writes again.`
-    };
-  }
-  holds(state, value) {
-    return state.certain && state.value === value;
-  }
-  describe(state, what) {
-    const other = state.value === "old" ? "new" : "old";
-    return state.certain ? `the ${state.value} ${what}` : `the ${state.value} ${what} or the ${other} one`;
-  }
-  /**
-   * Writes one secret and records what it holds; returns the failure's message, undefined on
-   * success. Every write but the first of the pair waits for a `complete` turn (which goes first).
-   */
-  async put(which2, value, signal, takeTurn = true) {
-    const { pair } = this;
-    const previous = pair.previous;
-    const name = which2 === "id" ? pair.idName : pair.tokenName;
-    const secret = value === "new" ? which2 === "id" ? pair.id : pair.token : which2 === "id" ? previous?.id : previous?.token;
-    const state = which2 === "id" ? this.id : this.token;
-    if (secret === void 0) throw new Error(`no ${value} value for ${name}`);
-    try {
-      if (takeTurn) await this.pacer.turn("complete", signal);
-    } catch {
-      return `${name} was not written: the run was cancelled`;
-    }
-    try {
-      await this.target.writeSecret(name, secret, signal);
-      state.value = value;
-      state.certain = true;
-      return void 0;
-    } catch (error2) {
-      if (!certainlyNotWritten(error2)) state.certain = false;
-      return errorMessage(error2);
-    }
-  }
-};
-
-// src/rotation/concurrent-run.ts
-var SAME_RUN_WINDOW_MS = 10 * 6e4;
-async function settleConcurrentRun(deps, report, race) {
-  const { log } = deps;
-  log.warning(
-    `The previous token ${race.oldId} was already gone: another rotation of it probably ran at the same time and may have overwritten some targets. Writing this run's pair to every target again so that each holds a matching pair.`
-  );
-  report.targets = await writeTargets(race.targets, race.pair, deps);
-  report.rotated = report.targets.every((t2) => t2.outcome === "written");
-  for (const target of report.targets) {
-    if (target.outcome !== "written") report.problems.push(`${target.label}: ${target.outcome}${target.detail ? ` \u2014 ${target.detail}` : ""}`);
-  }
-  const others = await concurrentTokens(race).catch((error2) => {
-    log.warning(`Could not list the tokens to find the other run's: ${errorMessage(error2)}`);
-    return [];
-  });
-  if (others.length === 0) {
-    log.warning(
-      "No token of another run was found. Use a `concurrency:` group for the rotation workflow; check `command: list` for unused tokens."
-    );
-    return;
-  }
-  report.problems.push(
-    `Another rotation of ${race.oldId} ran at the same time and made token ${others.join(", ")}, which no target holds any more: every target holds this run's pair (${race.created.id}). If no other secret uses it, delete it with \`command: delete\` and \`token-id: ${others[0]}\`. Give the rotation workflow a \`concurrency:\` group so that runs do not overlap.`
-  );
-}
-async function concurrentTokens(race) {
-  const ours = Date.parse(race.created.created_at);
-  const intended = [...accessKeys(race.grants)].sort().join();
-  return (await race.planetscale.listTokens()).filter(
-    (t2) => t2.id !== race.created.id && t2.id !== race.oldId && Math.abs(Date.parse(t2.created_at) - ours) <= SAME_RUN_WINDOW_MS && [...accessKeys(grantsFromAccesses(t2.service_token_accesses ?? [], t2.id))].sort().join() === intended
-  ).map((t2) => t2.id);
-}
-
-// src/rotation/provision.ts
-async function provision(deps, request2) {
-  const { planetscale, log } = deps;
-  const created = await planetscale.createToken({ name: request2.name, ttlSeconds: request2.ttlSeconds });
-  log.info(`Created token ${created.id} (${request2.name}), ${created.expires_at ? `expires ${created.expires_at}` : "no expiry"}.`);
-  try {
-    await allOrReport(
-      "Granting accesses failed",
-      request2.grants.map((grant) => planetscale.grantAccess(created.id, grant))
-    );
-    log.info(`Granted ${request2.grants.length} access group(s) to ${created.id}.`);
-    await allOrReport("Testing the new token failed", [
-      verify(deps, { id: created.id, token: created.token }, request2.grants),
-      request2.replacing === void 0 ? Promise.resolve() : stillExists(deps, request2.replacing)
-    ]);
-  } catch (error2) {
-    const deleted = await discard(deps, created.id, "its set-up failed");
-    throw new RotationError(
-      `${errorMessage(error2)}
-${deleted ? `The new token ${created.id} was deleted again; no secret was changed.` : undeletedAdvice(created.id)}`
-    );
-  }
-  return created;
-}
-function undeletedAdvice(id) {
-  return `Deleting the new token ${id} again failed; no target uses it: delete it with \`command: delete\` and \`token-id: ${id}\`.`;
-}
-async function discard(deps, id, why) {
-  try {
-    await deps.planetscale.deleteToken(id);
-    deps.log.info(`Deleted the new token ${id} because ${why}; no secret was changed by it.`);
-    return true;
-  } catch (error2) {
-    deps.log.warning(`Could not delete the new token ${id}: ${errorMessage(error2)}`);
-    return false;
-  }
-}
-async function stillExists(deps, id) {
-  try {
-    await deps.planetscale.getToken(id);
-  } catch (error2) {
-    if (error2 instanceof PlanetScaleError && error2.status === 404) {
-      throw new RotationError(
-        `The token ${id} disappeared while this run was rotating it: another rotation probably ran at the same time. No secret was changed by this run. Give the rotation workflow a \`concurrency:\` group so runs do not overlap.`
-      );
-    }
-    throw error2;
-  }
-}
-async function verify(deps, credentials, grants) {
-  const intended = accessKeys(grants);
-  const asNew = deps.planetscaleAs(credentials);
-  const reader = intended.has("organization:read_service_tokens") ? asNew : deps.planetscale;
-  const deadline = deps.now().getTime() + deps.verifyTimeoutMs;
-  let delay3 = 250;
-  for (let attempt = 1; ; attempt++) {
-    let problem;
-    try {
-      const [, record] = await Promise.all([asNew.listOrganizations(), reader.getToken(credentials.id)]);
-      const actual = accessKeys(grantsFromAccesses(record.service_token_accesses ?? [], credentials.id));
-      const diff = diffAccessSets(intended, actual);
-      if (diff.missing.length === 0 && diff.unexpected.length === 0) {
-        deps.log.info(`The new token ${credentials.id} authenticates and holds exactly the intended ${intended.size} access(es).`);
-        return;
-      }
-      problem = `its accesses differ from the intended ones: ${describeDiff(diff)}`;
-    } catch (error2) {
-      if (error2 instanceof PlanetScaleError && error2.status === 422) throw error2;
-      problem = errorMessage(error2);
-    }
-    if (deps.cancel.aborted) throw new RotationError(`The run was cancelled while the new token ${credentials.id} was being tested.`);
-    if (deps.now().getTime() + delay3 > deadline) {
-      throw new RotationError(`The new token ${credentials.id} failed its test after ${attempt} attempt(s): ${problem}`);
-    }
-    deps.log.info(`The new token is not ready yet (attempt ${attempt}): ${problem}. Retrying in ${delay3} ms.`);
-    await deps.sleep(delay3);
-    delay3 = Math.min(delay3 * 2, 5e3);
-  }
-}
-
-// src/rotation/plan.ts
-function describeTargets(targets, names) {
-  return [
-    `Plan: create a token named "${names.tokenName}" with the accesses above, test it, then write`,
-    ...targets.map((t2) => `  ${names.idSecretName} and ${names.tokenSecretName} to ${t2.spec.label}`)
-  ];
-}
-
-// src/rotation/rotate.ts
-async function rotate(deps, config) {
-  const { log } = deps;
-  const selfRotation = config.tokenId === config.credentials.id;
-  const checked = await check(deps, {
-    organization: config.organization,
-    actionTokenId: config.credentials.id,
-    tokenId: config.tokenId,
-    targets: config.targets,
-    secretNames: [config.idSecretName, config.tokenSecretName],
-    accesses: config.accesses
-  });
-  const oldToken = checked.oldToken;
-  const grants = checked.grants;
-  if (selfRotation) {
-    const lacking = lacksSelfRotationAccesses(grants);
-    if (lacking.length > 0) {
-      throw new RotationError(
-        `Self-rotation needs the new token to hold ${lacking.join(", ")} at organization level, or the next rotation would fail. Add them to the token in PlanetScale (Settings \u2192 Service tokens) or to the \`accesses\` input. Nothing was changed.`
-      );
-    }
-  }
-  const ttlSeconds = newTokenTtl(config.ttl, oldToken);
-  const report = {
-    command: "rotate",
-    dryRun: config.dryRun,
-    rotated: false,
-    previousToken: summarize(oldToken),
-    grants,
-    ttlSeconds,
-    targets: checked.targets.map((t2) => ({ label: t2.spec.label, outcome: "skipped" })),
-    previousTokenDeleted: false,
-    newTokenDeleted: false,
-    problems: []
-  };
-  log.info(`Token to replace: ${oldToken.id} (${oldToken.name ?? "unnamed"}), created ${oldToken.created_at}.`);
-  for (const line of describeGrants(grants)) log.info(`  access ${line}`);
-  const skip = minAgeSkip(oldToken, config.minAgeSeconds, deps.now());
-  if (skip) {
-    log.info(`Skipping: ${skip}`);
-    return { ...report, skipped: skip };
-  }
-  if (config.dryRun) {
-    for (const line of describeTargets(checked.targets, config)) log.info(line);
-    log.info("Dry run: every check passed; nothing was changed.");
-    return { ...report, skipped: "dry run", targets: report.targets.map((t2) => ({ ...t2, outcome: "planned" })) };
-  }
-  if (deps.cancel.aborted) throw new RotationError("The run was cancelled before anything was changed.");
-  const created = await provision(deps, { name: config.tokenName, ttlSeconds, grants, replacing: oldToken.id });
-  report.newToken = { id: created.id, name: created.name ?? config.tokenName, expiresAt: created.expires_at ?? null };
-  if (deps.cancel.aborted) {
-    report.newTokenDeleted = await discard(deps, created.id, "the run was cancelled before any target was written");
-    report.problems.push("The run was cancelled before any target was written. Every target still holds the old pair.");
-    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id));
-    return report;
-  }
-  log.info(`Writing the new pair to ${checked.targets.length} target(s)...`);
-  const pair = { idName: config.idSecretName, tokenName: config.tokenSecretName, id: created.id, token: created.token };
-  report.targets = await writeTargets(
-    checked.targets,
-    { ...pair, previous: { id: oldToken.id, token: selfRotation ? config.credentials.token : void 0 } },
-    deps
-  );
-  const written = report.targets.filter((t2) => t2.outcome === "written").length;
-  const broken = report.targets.filter((t2) => t2.outcome === "broken");
-  for (const target of report.targets) {
-    if (target.outcome !== "written") {
-      report.problems.push(`${target.label}: ${target.outcome}${target.detail ? ` \u2014 ${target.detail}` : ""}`);
-    }
-  }
-  if (written === report.targets.length) {
-    report.rotated = true;
-    if (config.deletePrevious) {
-      const client = selfRotation ? deps.planetscaleAs(created) : deps.planetscale;
-      if (await deletePrevious(deps, report, oldToken.id, client) === "already-deleted") {
-        await settleConcurrentRun(deps, report, { oldId: oldToken.id, created, grants, targets: checked.targets, pair, planetscale: client });
-      }
-    } else log.info(`Keeping the previous token ${oldToken.id} (delete-previous: false).`);
-  } else if (written === 0 && broken.length === 0) {
-    report.newTokenDeleted = await discard(deps, created.id, "no target was written");
-    report.problems.push(`No target holds the new pair; every target still holds the old one (token ${oldToken.id}, kept).`);
-    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id));
-  } else {
-    report.problems.push(
-      `Kept the previous token ${oldToken.id} and the new token ${created.id}: ${written} of ${report.targets.length} target(s) hold the new pair, the others still use the old one. Fix the failing targets and re-run the rotation.`
-    );
-  }
-  return report;
-}
-async function deletePrevious(deps, report, oldId, client) {
-  try {
-    const result = await client.deleteToken(oldId);
-    report.previousTokenDeleted = true;
-    if (result === "deleted") deps.log.info(`Deleted the previous token ${oldId}.`);
-    return result;
-  } catch (error2) {
-    report.problems.push(
-      `Every target holds the new pair, but deleting the previous token ${oldId} failed: ${errorMessage(error2)} It is still valid: delete it with \`command: delete\` and \`token-id: ${oldId}\`.`
-    );
-    return "failed";
-  }
-}
-function newTokenTtl(ttl, oldToken) {
-  if (ttl.kind === "seconds") return ttl.seconds;
-  if (ttl.kind === "never" || !oldToken.expires_at) return void 0;
-  const seconds = Math.round((Date.parse(oldToken.expires_at) - Date.parse(oldToken.created_at)) / 1e3);
-  return seconds > 0 ? seconds : void 0;
-}
-function minAgeSkip(token, minAgeSeconds, now) {
-  if (minAgeSeconds <= 0) return void 0;
-  const ageSeconds = (now.getTime() - Date.parse(token.created_at)) / 1e3;
-  if (ageSeconds >= minAgeSeconds) return void 0;
-  if (token.expires_at && Date.parse(token.expires_at) - now.getTime() < minAgeSeconds * 1e3) return void 0;
-  return `the token ${token.id} was created ${formatAge(ageSeconds)} ago, less than min-age (${formatAge(minAgeSeconds)}).`;
-}
-function formatAge(seconds) {
-  if (seconds >= 86400) return `${Math.floor(seconds / 86400)}d`;
-  if (seconds >= 3600) return `${Math.floor(seconds / 3600)}h`;
-  if (seconds >= 60) return `${Math.floor(seconds / 60)}m`;
-  return `${Math.max(0, Math.floor(seconds))}s`;
-}
-function summarize(token) {
-  return { id: token.id, name: token.name ?? token.display_name ?? "", createdAt: token.created_at, expiresAt: token.expires_at };
-}
-
-// src/rotation/create.ts
-async function createToken(deps, config) {
-  const { log } = deps;
-  const checked = await check(deps, {
-    organization: config.organization,
-    actionTokenId: config.credentials.id,
-    tokenId: void 0,
-    targets: config.targets,
-    secretNames: [config.idSecretName, config.tokenSecretName],
-    accesses: config.accesses
-  });
-  const ttlSeconds = config.ttl.kind === "seconds" ? config.ttl.seconds : void 0;
-  const report = {
-    command: "create",
-    dryRun: config.dryRun,
-    rotated: false,
-    grants: checked.grants,
-    ttlSeconds,
-    targets: checked.targets.map((t2) => ({ label: t2.spec.label, outcome: "skipped" })),
-    previousTokenDeleted: false,
-    newTokenDeleted: false,
-    problems: []
-  };
-  for (const line of describeGrants(checked.grants)) log.info(`  access ${line}`);
-  if (config.dryRun) {
-    for (const line of describeTargets(checked.targets, config)) log.info(line);
-    log.info("Dry run: every check passed; nothing was changed.");
-    return { ...report, skipped: "dry run", targets: report.targets.map((t2) => ({ ...t2, outcome: "planned" })) };
-  }
-  if (deps.cancel.aborted) throw new RotationError("The run was cancelled before anything was changed.");
-  const created = await provision(deps, { name: config.tokenName, ttlSeconds, grants: checked.grants });
-  report.newToken = { id: created.id, name: created.name ?? config.tokenName, expiresAt: created.expires_at ?? null };
-  if (deps.cancel.aborted) {
-    report.newTokenDeleted = await discard(deps, created.id, "the run was cancelled before any target was written");
-    report.problems.push("The run was cancelled before any target was written.");
-    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id));
-    return report;
-  }
-  report.targets = await writeTargets(
-    checked.targets,
-    { idName: config.idSecretName, tokenName: config.tokenSecretName, id: created.id, token: created.token },
-    deps
-  );
-  const written = report.targets.filter((t2) => t2.outcome === "written").length;
-  const idTouched = report.targets.some((t2) => t2.outcome === "broken");
-  for (const target of report.targets) {
-    if (target.outcome !== "written") report.problems.push(`${target.label}: ${target.outcome}${target.detail ? ` \u2014 ${target.detail}` : ""}`);
-  }
-  if (written === 0 && !idTouched) {
-    report.newTokenDeleted = await discard(deps, created.id, "no target was written");
-    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id));
-  } else if (written < report.targets.length) {
-    report.problems.push(`Token ${created.id} is kept: ${written} of ${report.targets.length} target(s) hold it. Fix the others and re-run.`);
-  }
-  report.rotated = written > 0;
-  return report;
-}
-
-// src/commands/rotate.ts
-async function rotateCommand(config, deps) {
-  return finish(await rotate(deps, config), config, deps);
-}
-async function createCommand(config, deps) {
-  return finish(await createToken(deps, config), config, deps);
-}
-async function finish(report, config, deps) {
-  const { io } = deps;
-  io.setOutput("token-id", report.newToken?.id ?? "");
-  if (report.command === "rotate") {
-    io.setOutput("previous-token-id", report.previousToken?.id ?? "");
-    io.setOutput("rotated", String(report.rotated));
-    io.setOutput("previous-token-deleted", String(report.previousTokenDeleted));
-  }
-  io.setOutput("expires-at", report.newToken?.expiresAt ?? "");
-  io.setOutput("targets-written", String(targetsWritten(report)));
-  await io.appendSummary(runSummary(report, config));
-  if (report.problems.length === 0) return {};
-  return { failure: report.problems.join("\n") };
-}
-
-// src/commands/list.ts
-var OLD_AFTER_DAYS = 90;
-async function listCommand(config, deps) {
-  const tokens = await deps.planetscale.listTokens();
-  const now = deps.now();
-  const listed = tokens.map((t2) => ({
-    id: t2.id,
-    name: t2.name ?? t2.display_name ?? null,
-    created_at: t2.created_at,
-    expires_at: t2.expires_at ?? null,
-    last_used_at: t2.last_used_at ?? null
-  }));
-  deps.io.setOutput("tokens", JSON.stringify(listed));
-  const old = tokens.filter((t2) => ageDays(t2, now) > OLD_AFTER_DAYS);
-  deps.log.info(`${tokens.length} service token(s) in ${config.organization}.`);
-  for (const t2 of tokens) deps.log.info(`  ${t2.id}  ${t2.name ?? "(unnamed)"}  created ${t2.created_at}  expires ${t2.expires_at ?? "never"}`);
-  for (const t2 of old) {
-    deps.log.warning(`Token ${t2.id} (${t2.name ?? "unnamed"}) is ${Math.floor(ageDays(t2, now))} days old: rotate it (PlanetScale recommends at least every ${OLD_AFTER_DAYS} days).`);
-  }
-  await deps.io.appendSummary(listSummary(config.organization, tokens, now));
-  return {};
-}
-function ageDays(token, now) {
-  return (now.getTime() - Date.parse(token.created_at)) / 864e5;
-}
-function listSummary(organization, tokens, now) {
-  const rows = tokens.map((t2) => [
-    code(t2.id),
-    t2.name ?? t2.display_name ?? "",
-    formatAge((now.getTime() - Date.parse(t2.created_at)) / 1e3),
-    t2.expires_at ?? "never",
-    t2.last_used_at ?? "never",
-    ageDays(t2, now) > OLD_AFTER_DAYS ? `\u26A0\uFE0F older than ${OLD_AFTER_DAYS} days: rotate` : ""
-  ]);
-  return [
-    `## PlanetScale service tokens in ${organization}`,
-    "",
-    table(["ID", "Name", "Age", "Expires", "Last used", ""], rows),
-    ""
-  ].join("\n");
-}
-
-// src/commands/delete.ts
-async function deleteCommand(config, deps) {
-  const self2 = config.tokenId === config.credentials.id;
-  if (self2 && !config.tokenIdExplicit) {
-    throw new InputError("token-id", "give the ID of the token to delete; the action will not delete its own token by default.");
-  }
-  if (self2) deps.log.warning(`Deleting the token the action authenticates with (${config.tokenId}), as requested by token-id.`);
-  const result = await deps.planetscale.deleteToken(config.tokenId);
-  const text = result === "deleted" ? `Deleted token ${config.tokenId}.` : `Token ${config.tokenId} was not found in organization ${config.organization}: it was already deleted, or token-id is wrong (check with \`command: list\`).`;
-  if (result === "deleted") deps.log.info(text);
-  else deps.log.warning(text);
-  await deps.io.appendSummary(`## PlanetScale service token deletion
-
-${text.replace(config.tokenId, code(config.tokenId))}
-`);
-  return {};
-}
-
-// src/main.ts
-var COMMANDS2 = {
-  rotate: rotateCommand,
-  create: createCommand,
-  list: listCommand,
-  delete: deleteCommand
-};
-async function run(env = process.env) {
-  for (const name of ["service-token", "github-token"]) {
-    const value = getInput(name);
-    if (value) setSecret(value);
-  }
-  const cancel = new AbortController();
-  const onSignal = (signal) => {
-    if (!cancel.signal.aborted) warning(`${signal} received: finishing the pair in flight, then stopping.`);
-    cancel.abort(new Error(signal));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  let command = "run";
-  try {
-    const config = parseInputs((name) => getInput(name), env, /* @__PURE__ */ new Date());
-    command = config.command;
-    const deps = createDeps(config, cancel.signal, env);
-    const result = await COMMANDS2[config.command](config, deps);
-    if (result.failure) setFailed(result.failure);
-    else if (cancel.signal.aborted) setFailed("The run was cancelled.");
-  } catch (error2) {
-    const message = errorMessage(error2);
-    setFailed(message);
-    await writeSummary(failureSummary(command, message));
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
-}
-async function writeSummary(markdown) {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  try {
-    await summary.addRaw(markdown).write();
-  } catch (error2) {
-    warning(`Could not write the job summary: ${errorMessage(error2)}`);
-  }
-}
 
 // src/index.ts
 await run();

@@ -18,7 +18,8 @@ demo data set, and prints the base URLs and credentials as KEY=value lines.
 function parsePort(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number (0-65535), got "${raw}"`)
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--${name} must be a port number (0-65535), got "${raw}"`)
   return n
 }
 
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     return
   }
   const latencyMs = values.latency === undefined ? 0 : Number(values.latency)
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`--latency must be a number of ms, got "${values.latency}"`)
+  if (!Number.isFinite(latencyMs) || latencyMs < 0)
+    throw new Error(`--latency must be a number of ms, got "${values.latency}"`)
 
   const emu = await startEmulator({
     latencyMs,

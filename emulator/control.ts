@@ -66,7 +66,11 @@ export class Control {
    * Counts this call against every matching rule and returns the first one whose window
    * (nth .. nth+times-1) includes it. Every matching rule counts the call, so rules stay independent.
    */
-  takeFault(api: ApiName, method: string, path: string): { response: FaultResponse; phase: 'before' | 'after' } | undefined {
+  takeFault(
+    api: ApiName,
+    method: string,
+    path: string
+  ): { response: FaultResponse; phase: 'before' | 'after' } | undefined {
     let hit: FaultRule | undefined
     for (const fault of this.faults) {
       if (!matchesRoute(fault.rule, api, method, path)) continue

@@ -83,7 +83,10 @@ export interface GitHubControls {
 }
 
 export interface Snapshot {
-  planetscale: Record<string, { tokens: { id: string; name: string | null; expiresAt: string | null; accesses: string[] }[] }>
+  planetscale: Record<
+    string,
+    { tokens: { id: string; name: string | null; expiresAt: string | null; accesses: string[] }[] }
+  >
   /** scope key → secret name → plaintext. */
   github: Record<string, Record<string, string>>
 }
@@ -202,14 +205,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       planetscale: Object.fromEntries(
         ps.organizations().map((org) => [
           org,
-          { tokens: ps.tokens(org).map((t) => ({ id: t.id, name: t.name, expiresAt: t.expiresAt, accesses: t.accesses })) }
+          {
+            tokens: ps
+              .tokens(org)
+              .map((t) => ({ id: t.id, name: t.name, expiresAt: t.expiresAt, accesses: t.accesses }))
+          }
         ])
       ),
       github: Object.fromEntries(
-        gh.scopeKeys().map((key) => [
-          key,
-          Object.fromEntries(Object.entries(gh.secrets(key)).map(([name, s]) => [name, s.value]))
-        ])
+        gh
+          .scopeKeys()
+          .map((key) => [key, Object.fromEntries(Object.entries(gh.secrets(key)).map(([name, s]) => [name, s.value]))])
       )
     }),
     stop: async () => {

@@ -22,7 +22,10 @@ export function seedDemo(emu: Emulator): DemoSeed {
   const token = emu.planetscale.addToken(organization, {
     name: 'demo/management',
     accesses: [
-      { organization: true, access: ['read_service_tokens', 'write_service_tokens', 'delete_service_tokens', 'read_databases'] },
+      {
+        organization: true,
+        access: ['read_service_tokens', 'write_service_tokens', 'delete_service_tokens', 'read_databases']
+      },
       { database: 'app-db', access: ['read_database', 'read_branch', 'connect_branch', 'create_deploy_request'] },
       { database: 'analytics', access: ['read_database', 'read_branch'] }
     ]

@@ -222,7 +222,10 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Reads `page` / `per_page`; undefined when either is not a positive integer. */
-export function pageParams(query: URLSearchParams, defaultPerPage: number): { page: number; perPage: number } | undefined {
+export function pageParams(
+  query: URLSearchParams,
+  defaultPerPage: number
+): { page: number; perPage: number } | undefined {
   const parse = (name: string, fallback: number) => {
     const raw = query.get(name)
     if (raw === null || raw === '') return fallback

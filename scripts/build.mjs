@@ -9,7 +9,10 @@ import { rmSync } from 'node:fs'
 const withoutHttpClient = {
   name: 'without-actions-http-client',
   setup(build) {
-    build.onResolve({ filter: /^@actions\/http-client(\/|$)/ }, (args) => ({ path: args.path, namespace: 'not-bundled' }))
+    build.onResolve({ filter: /^@actions\/http-client(\/|$)/ }, (args) => ({
+      path: args.path,
+      namespace: 'not-bundled'
+    }))
     build.onLoad({ filter: /.*/, namespace: 'not-bundled' }, (args) => ({
       loader: 'js',
       contents: [

@@ -13,7 +13,8 @@ const check = (what: string, ok: boolean): void => {
   console.log(`  ${ok ? '✔' : '✘'} ${what}`)
 }
 // The demo prints token IDs, never token values.
-const fingerprint = (secret: string | undefined): string => (secret ? `${secret.slice(0, 11)}… (${secret.length} chars)` : '(none)')
+const fingerprint = (secret: string | undefined): string =>
+  secret ? `${secret.slice(0, 11)}… (${secret.length} chars)` : '(none)'
 
 const emu = await startEmulator({ latencyMs: Number(process.env.DEMO_LATENCY_MS ?? 20) })
 try {
@@ -61,13 +62,25 @@ try {
     const id = emu.github.secret(scope, ID_NAME)?.value
     const token = emu.github.secret(scope, TOKEN_NAME)?.value
     console.log(`  ${scope}: ${ID_NAME}=${id}  ${TOKEN_NAME}=${fingerprint(token)} (decrypted by the emulator)`)
-    check(`${scope} holds the new pair and it authenticates`, id === newId && !!token && emu.planetscale.authenticates({ id, token }))
-    check(`${scope}: the new token has the old token's accesses`, emu.planetscale.accessSet(newId).join() === accessesBefore.join())
+    check(
+      `${scope} holds the new pair and it authenticates`,
+      id === newId && !!token && emu.planetscale.authenticates({ id, token })
+    )
+    check(
+      `${scope}: the new token has the old token's accesses`,
+      emu.planetscale.accessSet(newId).join() === accessesBefore.join()
+    )
   }
   check('the action exited 0 and reported rotated=true', run.code === 0 && run.outputs.rotated === 'true')
   check(`the new token ${newId} is a different token`, newId !== '' && newId !== seed.token.id)
-  check(`the old token ${seed.token.id} no longer authenticates (deleted)`, !emu.planetscale.authenticates(seed.token) && !emu.planetscale.isAlive(seed.token.id))
-  check('no token value appears in the output', findLeaks(run, [...emu.planetscale.tokenSecrets(), seed.githubToken]).length === 0)
+  check(
+    `the old token ${seed.token.id} no longer authenticates (deleted)`,
+    !emu.planetscale.authenticates(seed.token) && !emu.planetscale.isAlive(seed.token.id)
+  )
+  check(
+    'no token value appears in the output',
+    findLeaks(run, [...emu.planetscale.tokenSecrets(), seed.githubToken]).length === 0
+  )
 
   heading('Job summary (GITHUB_STEP_SUMMARY)')
   console.log(run.summary.replace(/^/gm, '  '))
@@ -76,5 +89,9 @@ try {
 }
 
 const failed = checks.filter(([, ok]) => !ok)
-console.log(failed.length === 0 ? bold('\nDemo rotation succeeded.') : bold(`\nDemo failed: ${failed.length} check(s) did not hold.`))
+console.log(
+  failed.length === 0
+    ? bold('\nDemo rotation succeeded.')
+    : bold(`\nDemo failed: ${failed.length} check(s) did not hold.`)
+)
 process.exitCode = failed.length === 0 ? 0 : 1

@@ -1,7 +1,8 @@
 // Generates the inputs/outputs reference from action.yml, so the README and docs/inputs.md
 // can never drift from what the runner actually accepts.
 //
-//   tsx scripts/docs.ts            write docs/inputs.md and README.md's marked blocks
+//   tsx scripts/docs.ts            write docs/inputs.md (full descriptions) and README.md's
+//                                  marked blocks (a compact inputs table: name, default, one line)
 //   tsx scripts/docs.ts --check    exit 1 when either file differs from what would be written
 //   tsx scripts/docs.ts --lint     validate action.yml as action metadata, and every step of
 //                                  .github/workflows/ and examples/ that uses this action
@@ -64,7 +65,8 @@ function checkIds(ids: string[], where: string): string[] {
   const problems: string[] = []
   const seen = new Map<string, string>()
   for (const id of ids) {
-    if (!ID_PATTERN.test(id)) problems.push(`${where}.${id}: must start with a letter or "_" and hold only letters, digits, "-" and "_"`)
+    if (!ID_PATTERN.test(id))
+      problems.push(`${where}.${id}: must start with a letter or "_" and hold only letters, digits, "-" and "_"`)
     // The runner upper-cases input names into INPUT_<NAME>, so two ids differing in case collide.
     const upper = id.toUpperCase()
     const other = seen.get(upper)
@@ -78,7 +80,8 @@ function checkRuns(runs: unknown): string[] {
   if (!isDict(runs)) return ['runs: required, a mapping with "using"']
   const using = runs.using
   if (typeof using !== 'string') return ['runs.using: required']
-  if (RETIRED_RUNTIMES.includes(using)) return [`runs.using: "${using}" is no longer run by GitHub's runners; use ${NODE_RUNTIMES.join(' or ')}`]
+  if (RETIRED_RUNTIMES.includes(using))
+    return [`runs.using: "${using}" is no longer run by GitHub's runners; use ${NODE_RUNTIMES.join(' or ')}`]
   if (NODE_RUNTIMES.includes(using)) {
     const problems = unknownKeys(runs, NODE_RUN_KEYS, 'runs')
     if (typeof runs.main !== 'string' || runs.main === '') problems.push(`runs.main: required for a ${using} action`)
@@ -93,7 +96,8 @@ function checkBranding(branding: unknown): string[] {
   if (branding === undefined) return []
   if (!isDict(branding)) return ['branding: must be a mapping']
   const problems = unknownKeys(branding, ['icon', 'color'], 'branding')
-  if (branding.icon !== undefined && typeof branding.icon !== 'string') problems.push('branding.icon: must be a Feather icon name')
+  if (branding.icon !== undefined && typeof branding.icon !== 'string')
+    problems.push('branding.icon: must be a Feather icon name')
   if (branding.color !== undefined && !BRANDING_COLORS.includes(String(branding.color))) {
     problems.push(`branding.color: "${String(branding.color)}" is not one of ${BRANDING_COLORS.join(', ')}`)
   }
@@ -122,11 +126,14 @@ export function parseActionMetadata(text: string, file = 'action.yml'): ActionMe
         continue
       }
       problems.push(...unknownKeys(spec, INPUT_KEYS, where))
-      if (typeof spec.description !== 'string' || spec.description.trim() === '') problems.push(`${where}.description: required`)
-      if (spec.required !== undefined && typeof spec.required !== 'boolean') problems.push(`${where}.required: must be true or false`)
+      if (typeof spec.description !== 'string' || spec.description.trim() === '')
+        problems.push(`${where}.description: required`)
+      if (spec.required !== undefined && typeof spec.required !== 'boolean')
+        problems.push(`${where}.required: must be true or false`)
       // The runner passes every input as a string; a YAML number or boolean default only
       // works by accident of formatting, so ask for the string that will really be seen.
-      if (spec.default !== undefined && typeof spec.default !== 'string') problems.push(`${where}.default: quote it, inputs are strings`)
+      if (spec.default !== undefined && typeof spec.default !== 'string')
+        problems.push(`${where}.default: quote it, inputs are strings`)
       inputs.push({
         name,
         description: String(spec.description ?? ''),
@@ -149,12 +156,14 @@ export function parseActionMetadata(text: string, file = 'action.yml'): ActionMe
         continue
       }
       problems.push(...unknownKeys(spec, composite ? OUTPUT_KEYS : ['description'], where))
-      if (typeof spec.description !== 'string' || spec.description.trim() === '') problems.push(`${where}.description: required`)
+      if (typeof spec.description !== 'string' || spec.description.trim() === '')
+        problems.push(`${where}.description: required`)
       outputs.push({ name, description: String(spec.description ?? '') })
     }
   }
 
-  if (problems.length > 0) throw new Error(`${file} is not valid action metadata:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  if (problems.length > 0)
+    throw new Error(`${file} is not valid action metadata:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
   return { inputs, outputs }
 }
 
@@ -162,7 +171,10 @@ export function parseActionMetadata(text: string, file = 'action.yml'): ActionMe
 
 /** Makes text safe for one GFM table cell: `|` splits cells (even inside code spans) and a newline ends the row. */
 export function cell(text: string): string {
-  return text.trim().replace(/\r?\n+/g, ' ').replace(/\|/g, '\\|')
+  return text
+    .trim()
+    .replace(/\r?\n+/g, ' ')
+    .replace(/\|/g, '\\|')
 }
 
 function code(text: string): string {
@@ -179,15 +191,64 @@ export function inputsTable(inputs: ActionInput[]): string {
   return ['| Input | Description | Default | Required |', '|---|---|---|---|', ...rows].join('\n')
 }
 
+/**
+ * One line per input for README.md's compact table; docs/inputs.md carries the full
+ * description from action.yml. Kept here, next to the generator, so that an input added to
+ * action.yml without its line (or a line left for a removed input) fails `npm run docs`.
+ */
+export const README_SUMMARIES: Readonly<Record<string, string>> = {
+  command: '`rotate`, `create`, `list` or `delete`.',
+  organization: 'PlanetScale organization name.',
+  'service-token-id': 'ID of the service token the action authenticates with.',
+  'service-token': 'Secret value of that token (from `secrets.*`).',
+  'token-id': '`rotate`: the token to replace (default: `service-token-id`). `delete`: the token to delete.',
+  targets: 'Where the pair is written, one target a line. Default: `repo:` the current repository.',
+  'github-token': "GitHub App installation token or fine-grained PAT that may write the targets' secrets.",
+  'id-secret-name': 'Secret that receives the token ID.',
+  'token-secret-name': 'Secret that receives the token value.',
+  'token-name': 'Name of a new token; `{date}`, `{repository}`, `{run_id}` are filled in.',
+  accesses: "Grants of a new token, one a line. `rotate`: empty copies the old token's; `create`: required.",
+  ttl: 'Lifetime of a new token (`30d`, `12h`, `never`). Empty: `rotate` keeps the old lifetime, `create` never expires.',
+  'min-age': '`rotate`: skip while the token is younger than this, unless it expires sooner.',
+  'delete-previous': '`rotate`: delete the replaced token once every target holds the new pair.',
+  'dry-run': 'Check everything, print the plan, change nothing.',
+  'planetscale-api-url': 'PlanetScale API base URL.',
+  'github-api-url': 'GitHub API base URL (GHES). Default: `$GITHUB_API_URL`, else `https://api.github.com`.'
+}
+
+/** README.md's inputs table: name, default, one line (the full text is in docs/inputs.md). */
+export function compactInputsTable(
+  inputs: ActionInput[],
+  summaries: Readonly<Record<string, string>> = README_SUMMARIES
+): string {
+  const names = new Set(inputs.map((i) => i.name))
+  const missing = inputs.filter((i) => summaries[i.name] === undefined).map((i) => i.name)
+  const stale = Object.keys(summaries).filter((name) => !names.has(name))
+  if (missing.length > 0 || stale.length > 0) {
+    throw new Error(
+      'README_SUMMARIES in scripts/docs.ts does not match action.yml' +
+        (missing.length > 0 ? `; add a one-line summary for ${missing.map((n) => `"${n}"`).join(', ')}` : '') +
+        (stale.length > 0 ? `; remove ${stale.map((n) => `"${n}"`).join(', ')} (no such input)` : '')
+    )
+  }
+  const rows = inputs.map((i) => {
+    const def = i.required ? '**required**' : i.default === undefined || i.default === '' ? '' : code(i.default)
+    return `| ${cell(code(i.name))} | ${cell(def)} | ${cell(summaries[i.name] ?? '')} |`
+  })
+  return ['| Input | Default | What it is |', '|---|---|---|', ...rows].join('\n')
+}
+
 export function outputsTable(outputs: ActionOutput[]): string {
   const rows = outputs.map((o) => `| ${cell(code(o.name))} | ${cell(o.description)} |`)
   return ['| Output | Description |', '|---|---|', ...rows].join('\n')
 }
 
 const GENERATED_NOTE = '<!-- Generated from action.yml by `npm run docs`; edit action.yml, not this block. -->'
+const COMPACT_NOTE =
+  '<!-- Generated from action.yml and README_SUMMARIES in scripts/docs.ts by `npm run docs`; edit those, not this block. -->'
 
-function block(name: 'inputs' | 'outputs', table: string): string {
-  return `<!-- ${name}:start -->\n${GENERATED_NOTE}\n\n${table}\n\n<!-- ${name}:end -->`
+function block(name: 'inputs' | 'outputs', table: string, note = GENERATED_NOTE): string {
+  return `<!-- ${name}:start -->\n${note}\n\n${table}\n\n<!-- ${name}:end -->`
 }
 
 export function docsPage(meta: ActionMetadata): string {
@@ -210,25 +271,27 @@ export function docsPage(meta: ActionMetadata): string {
 }
 
 /**
- * Replaces each marked block present in `text`. A file without markers is returned as is;
- * a start marker without its end (or a marker twice) is an error rather than a silent no-op.
+ * Replaces each marked block present in `text` (README.md: the compact inputs table, the
+ * outputs table). A file without markers is returned as is; a start marker without its end
+ * (or a marker twice) is an error rather than a silent no-op.
  */
 export function fillMarkers(text: string, meta: ActionMetadata, file = 'README.md'): string {
   let out = text
-  for (const [name, table] of [
-    ['inputs', inputsTable(meta.inputs)],
-    ['outputs', outputsTable(meta.outputs)]
+  for (const [name, table, note] of [
+    ['inputs', compactInputsTable(meta.inputs), COMPACT_NOTE],
+    ['outputs', outputsTable(meta.outputs), GENERATED_NOTE]
   ] as const) {
     const start = `<!-- ${name}:start -->`
     const end = `<!-- ${name}:end -->`
     const starts = out.split(start).length - 1
     const ends = out.split(end).length - 1
     if (starts === 0 && ends === 0) continue
-    if (starts !== 1 || ends !== 1) throw new Error(`${file}: expected one "${start}" and one "${end}", found ${starts} and ${ends}`)
+    if (starts !== 1 || ends !== 1)
+      throw new Error(`${file}: expected one "${start}" and one "${end}", found ${starts} and ${ends}`)
     const from = out.indexOf(start)
     const to = out.indexOf(end)
     if (to < from) throw new Error(`${file}: "${end}" comes before "${start}"`)
-    out = out.slice(0, from) + block(name, table) + out.slice(to + end.length)
+    out = out.slice(0, from) + block(name, table, note) + out.slice(to + end.length)
   }
   return out
 }
@@ -275,7 +338,9 @@ export function lintWorkflowUsage(text: string, file: string, meta: ActionMetada
     for (const value of strings(job)) {
       for (const [, stepId, output] of value.matchAll(reference)) {
         if (stepId !== undefined && output !== undefined && ourStepIds.has(stepId) && !outputNames.has(output)) {
-          problems.push(`${file}: jobs.${jobId}: steps.${stepId}.outputs.${output}: output "${output}" is not defined in action.yml`)
+          problems.push(
+            `${file}: jobs.${jobId}: steps.${stepId}.outputs.${output}: output "${output}" is not defined in action.yml`
+          )
         }
       }
     }
@@ -286,7 +351,11 @@ export function lintWorkflowUsage(text: string, file: string, meta: ActionMetada
 function workflowFiles(): string[] {
   return workflowDirs
     .filter((dir) => existsSync(dir))
-    .flatMap((dir) => readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f)))
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => join(dir, f))
+    )
     .sort()
 }
 
@@ -304,10 +373,14 @@ function main(args: string[]): number {
     const files = workflowFiles()
     const problems = files.flatMap((f) => lintWorkflowUsage(readFileSync(f, 'utf8'), relative(root, f), meta))
     if (problems.length > 0) {
-      console.error(`${problems.length} problem(s) in uses of this action:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+      console.error(
+        `${problems.length} problem(s) in uses of this action:\n${problems.map((p) => `  - ${p}`).join('\n')}`
+      )
       return 1
     }
-    console.log(`action.yml is valid action metadata; ${files.length} workflow file(s) use its inputs and outputs correctly`)
+    console.log(
+      `action.yml is valid action metadata; ${files.length} workflow file(s) use its inputs and outputs correctly`
+    )
     return 0
   }
 

@@ -20,4 +20,6 @@ for (const [path, meta] of Object.entries(packages)) {
   }
 }
 writeFileSync('package-lock.json', `${JSON.stringify(lock, null, 2)}\n`)
-console.log(added.length ? `recorded ${added.length} optional platform packages: ${added.join(', ')}` : 'lock already complete')
+console.log(
+  added.length ? `recorded ${added.length} optional platform packages: ${added.join(', ')}` : 'lock already complete'
+)

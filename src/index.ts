@@ -1,1 +1,2 @@
-import { run } from "./main.js"; await run()
+import { run } from './main.js'
+await run()

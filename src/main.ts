@@ -1,59 +1,140 @@
-// Wiring: read inputs, build the real clients, run the command, report. One top-level catch.
+// Wiring: mask the credentials, parse the inputs, build the real clients, run the command,
+// report. The one top-level catch is here, and every sink (log, outputs, job summary, the
+// step's error) redacts by value every secret the run has seen.
 import * as core from '@actions/core'
-import { createDeps } from './wiring.js'
-import { parseInputs } from './inputs.js'
+import { HANDLERS, type CommandDeps } from './commands/index.js'
 import { errorMessage } from './errors.js'
-import type { Command, Config } from './config.js'
-import type { CommandDeps, CommandResult } from './commands/io.js'
-import { createCommand, rotateCommand } from './commands/rotate.js'
-import { listCommand } from './commands/list.js'
-import { deleteCommand } from './commands/delete.js'
-import { failureSummary } from './report/run-summary.js'
+import { createOctokit } from './github/octokit.js'
+import { createSecretsApi } from './github/secrets.js'
+import type { SecretsApi } from './github/types.js'
+import type { Command, Config } from './inputs/config.js'
+import { parseInputs } from './inputs/index.js'
+import { createPlanetScaleClient } from './planetscale/client.js'
+import type { Credentials } from './planetscale/types.js'
+import { createRedactor, type Redactor } from './redact.js'
+import { jobSummaryWriter } from './report/job-summary.js'
+import { failureSummary } from './report/summaries.js'
+import { createWritePacer, type WritePacer } from './rotation/5-write-pacer.js'
+import type { Logger } from './rotation/ports.js'
 
-const COMMANDS: Record<Command, (config: Config, deps: CommandDeps) => Promise<CommandResult>> = {
-  rotate: rotateCommand,
-  create: createCommand,
-  list: listCommand,
-  delete: deleteCommand
-}
+/** Sent to both APIs, so their logs can tell the action's requests apart. */
+export const USER_AGENT = 'pscale-token-action/1'
 
-export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  // Mask the credentials we were given before anything can print them.
-  for (const name of ['service-token', 'github-token']) {
-    const value = core.getInput(name)
-    if (value) core.setSecret(value)
+/** After a cancellation, how long the pair in flight may take before its requests are aborted. */
+const CANCEL_GRACE_MS = 5_000
+
+/** The secret inputs, masked before anything can print them. */
+const SECRET_INPUTS = ['service-token', 'github-token'] as const
+
+export async function run(env: Record<string, string | undefined> = process.env): Promise<void> {
+  const redactor = createRedactor()
+  const mask = (value: string): void => {
+    if (value === '') return
+    core.setSecret(value)
+    redactor.add(value)
   }
+  for (const name of SECRET_INPUTS) mask(core.getInput(name))
+  const log = runnerLogger(redactor)
+  const appendSummary = jobSummaryWriter(env)
+
   const cancel = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (!cancel.signal.aborted) core.warning(`${signal} received: finishing the pair in flight, then stopping.`)
+    if (!cancel.signal.aborted) log.warning(`${signal} received: finishing the pair in flight, then stopping.`)
     cancel.abort(new Error(signal))
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  let command = 'run'
+  let command: Command | undefined
   try {
     const config = parseInputs((name) => core.getInput(name), env, new Date())
     command = config.command
-    const deps = createDeps(config, cancel.signal, env)
-    const result = await COMMANDS[config.command](config, deps)
-    if (result.failure) core.setFailed(result.failure)
+    const deps: CommandDeps = {
+      ...createDeps(config, { cancel: cancel.signal, log, mask }),
+      io: {
+        setOutput: (name, value) => core.setOutput(name, redactor.redact(value)),
+        appendSummary: (markdown) => appendSummary(redactor.redact(markdown))
+      }
+    }
+    const result = await HANDLERS[config.command](config, deps)
+    if (result.failure) core.setFailed(redactor.redact(result.failure))
     else if (cancel.signal.aborted) core.setFailed('The run was cancelled.')
   } catch (error) {
-    const message = errorMessage(error)
+    const message = redactor.redact(errorMessage(error))
     core.setFailed(message)
-    await writeSummary(failureSummary(command, message))
+    try {
+      await appendSummary(failureSummary(command, error, message))
+    } catch (summaryError) {
+      log.warning(`Could not write the job summary: ${errorMessage(summaryError)}`)
+    }
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
 }
 
-async function writeSummary(markdown: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  try {
-    await core.summary.addRaw(markdown).write()
-  } catch (error) {
-    core.warning(`Could not write the job summary: ${errorMessage(error)}`)
+function runnerLogger(redactor: Redactor): Logger {
+  return {
+    info: (message) => core.info(redactor.redact(message)),
+    warning: (message) => core.warning(redactor.redact(message)),
+    debug: (message) => core.debug(redactor.redact(message))
   }
+}
+
+interface Runtime {
+  cancel: AbortSignal
+  log: Logger
+  /** Masks a secret in the runner's log and registers it for redaction everywhere else. */
+  mask(value: string): void
+}
+
+/** The real dependencies of a parsed configuration. */
+function createDeps(config: Config, runtime: Runtime): Omit<CommandDeps, 'io'> {
+  const { tuning } = config
+  const { log } = runtime
+  const pacer = createWritePacer({ spacingMs: tuning.writeSpacingMs })
+  const planetscaleAs = (credentials: Credentials) =>
+    createPlanetScaleClient({
+      baseUrl: config.planetscaleApiUrl,
+      organization: config.organization,
+      credentials,
+      // The secret of a new token is masked the instant it is parsed.
+      onSecret: runtime.mask,
+      log,
+      userAgent: USER_AGENT,
+      timeoutMs: tuning.requestTimeoutMs,
+      baseDelayMs: tuning.retryBaseMs
+    })
+  return {
+    planetscale: planetscaleAs(config.credentials),
+    planetscaleAs,
+    secrets: config.githubToken === undefined ? noSecrets : createSecrets(config, config.githubToken, log, pacer),
+    log,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    cancel: runtime.cancel,
+    pacer,
+    writeConcurrency: tuning.writeConcurrency,
+    verifyTimeoutMs: tuning.verifyTimeoutMs,
+    cancelGraceMs: CANCEL_GRACE_MS
+  }
+}
+
+function createSecrets(config: Config, token: string, log: Logger, pacer: WritePacer): SecretsApi {
+  const octokit = createOctokit({
+    token,
+    baseUrl: config.githubApiUrl,
+    log,
+    userAgent: USER_AGENT,
+    // GitHub asked to wait: the other writes would be refused too.
+    onRateLimitWait: (ms) => pacer.pause(ms),
+    retryBaseMs: config.tuning.retryBaseMs,
+    requestTimeoutMs: config.tuning.requestTimeoutMs
+  })
+  return createSecretsApi({ octokit, log })
+}
+
+/** For the commands that write no secrets (the parser requires a github-token whenever there are targets). */
+const noSecrets: SecretsApi = {
+  prepare: () => Promise.reject(new Error('no targets configured'))
 }

@@ -125,7 +125,12 @@ export class GitHubHandler implements ApiHandler {
   }
 
   /** Resolves the scope in the URL: 404 for what the token cannot see or what does not exist, 403 without permission. */
-  private withScope(ctx: Context, kind: ScopeKind, need: 'read' | 'write', handler: (scope: Scope) => ApiResponse): ApiResponse {
+  private withScope(
+    ctx: Context,
+    kind: ScopeKind,
+    need: 'read' | 'write',
+    handler: (scope: Scope) => ApiResponse
+  ): ApiResponse {
     const { params, grant } = ctx
     let key: string
     if (isOrgKind(kind)) {
@@ -188,7 +193,7 @@ export class GitHubHandler implements ApiHandler {
   private selectedRepositories(ctx: Context, scope: Scope): ApiResponse {
     const secret = scope.secrets.get((ctx.params.name ?? '').toUpperCase())
     if (!secret) return NOT_FOUND
-    if (secret.visibility !== 'selected') return error(409, "The secret's visibility is not \"selected\".")
+    if (secret.visibility !== 'selected') return error(409, 'The secret\'s visibility is not "selected".')
     const paging = pageParams(ctx.request.query, 30)
     if (!paging) return invalid('page and per_page must be positive integers.')
     const repos = (secret.selectedRepositoryIds ?? []).flatMap((id) => this.state.repositoryById(id) ?? [])
@@ -231,7 +236,8 @@ export class GitHubHandler implements ApiHandler {
     if (keyId !== scope.keyId) return error(422, IMPROPERLY_ENCRYPTED)
     const value = this.state.open(scope, Buffer.from(encrypted, 'base64'))
     if (value === undefined) return error(422, IMPROPERLY_ENCRYPTED)
-    if (Buffer.byteLength(value) > MAX_SECRET_BYTES) return invalid('The secret value exceeds the maximum size of 48 KB.')
+    if (Buffer.byteLength(value) > MAX_SECRET_BYTES)
+      return invalid('The secret value exceeds the maximum size of 48 KB.')
     const upper = name.toUpperCase()
     if (!scope.secrets.has(upper) && scope.secrets.size >= secretLimit(scope.kind)) {
       return invalid(`This scope already holds the maximum number of secrets (${secretLimit(scope.kind)}).`)
@@ -247,7 +253,9 @@ export class GitHubHandler implements ApiHandler {
     const { visibility, selected_repository_ids: ids } = body
     if (visibility === undefined) return invalid('"visibility" wasn\'t supplied.')
     if (visibility !== 'all' && visibility !== 'private' && visibility !== 'selected') {
-      return invalid(`For 'properties/visibility', "${String(visibility)}" is not one of ["all", "private", "selected"].`)
+      return invalid(
+        `For 'properties/visibility', "${String(visibility)}" is not one of ["all", "private", "selected"].`
+      )
     }
     if (ids === undefined) return { visibility }
     if (visibility !== 'selected') {

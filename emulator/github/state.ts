@@ -201,7 +201,10 @@ export class GitHubState {
     if (grant.all) return true
     const o = org.toLowerCase()
     return [...grant.write, ...grant.read].some(
-      (k) => k === `org:${o}` || k === `dependabot-org:${o}` || /^(repo|dependabot|environment):/.test(k) && k.split(':')[1]?.startsWith(`${o}/`)
+      (k) =>
+        k === `org:${o}` ||
+        k === `dependabot-org:${o}` ||
+        (/^(repo|dependabot|environment):/.test(k) && k.split(':')[1]?.startsWith(`${o}/`))
     )
   }
 
@@ -234,7 +237,8 @@ export class GitHubState {
     const record: SecretRecord = { name: upper, value, createdAt: existing?.createdAt ?? now, updatedAt: now }
     if (isOrgKind(scope.kind)) {
       record.visibility = access.visibility ?? 'private'
-      if (record.visibility === 'selected') record.selectedRepositoryIds = [...new Set(access.selectedRepositoryIds ?? [])]
+      if (record.visibility === 'selected')
+        record.selectedRepositoryIds = [...new Set(access.selectedRepositoryIds ?? [])]
     }
     scope.secrets.set(upper, record)
     return existing ? 'updated' : 'created'
@@ -290,7 +294,12 @@ export class GitHubState {
 }
 
 function view(r: SecretRecord): SecretView {
-  const v: SecretView = { name: r.name, value: r.value, createdAt: githubTime(r.createdAt), updatedAt: githubTime(r.updatedAt) }
+  const v: SecretView = {
+    name: r.name,
+    value: r.value,
+    createdAt: githubTime(r.createdAt),
+    updatedAt: githubTime(r.updatedAt)
+  }
   if (r.visibility) v.visibility = r.visibility
   if (r.selectedRepositoryIds) v.selectedRepositoryIds = [...r.selectedRepositoryIds]
   return v

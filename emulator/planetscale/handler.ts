@@ -63,7 +63,10 @@ export class PlanetScaleHandler implements ApiHandler {
     if (listOrgs) {
       const paging = pageParams(request.query, 25)
       if (!paging) return error(422, 'unprocessable', 'page and per_page must be positive integers')
-      return { status: 200, body: pageJson([organizationJson(callerOrg)], paging.page, paging.perPage, `${request.baseUrl}/organizations`) }
+      return {
+        status: 200,
+        body: pageJson([organizationJson(callerOrg)], paging.page, paging.perPage, `${request.baseUrl}/organizations`)
+      }
     }
     const { handler, params } = route as NonNullable<typeof route>
     // A token sees only its own organization; any other name is "not found".
@@ -103,7 +106,11 @@ export class PlanetScaleHandler implements ApiHandler {
     if (name !== undefined && name !== null && typeof name !== 'string') {
       return error(422, 'unprocessable', 'name must be a string')
     }
-    if (ttl !== undefined && ttl !== null && !(Number.isInteger(ttl) && (ttl as number) >= 1 && (ttl as number) <= MAX_TTL_SECONDS)) {
+    if (
+      ttl !== undefined &&
+      ttl !== null &&
+      !(Number.isInteger(ttl) && (ttl as number) >= 1 && (ttl as number) <= MAX_TTL_SECONDS)
+    ) {
       return error(422, 'unprocessable', `ttl must be a whole number of seconds between 1 and ${MAX_TTL_SECONDS}`)
     }
     const created = this.state.createToken(ctx.org.name, name ?? null, (ttl as number | null | undefined) ?? null)
@@ -131,7 +138,10 @@ export class PlanetScaleHandler implements ApiHandler {
     const paging = pageParams(ctx.request.query, 25)
     if (!paging) return error(422, 'unprocessable', 'page and per_page must be positive integers')
     const items = this.state.visibleAccesses(target).map((a) => flatAccessJson(this.state, ctx.org, a))
-    return { status: 200, body: pageJson(items, paging.page, paging.perPage, `${ctx.request.baseUrl}${ctx.request.path}`) }
+    return {
+      status: 200,
+      body: pageJson(items, paging.page, paging.perPage, `${ctx.request.baseUrl}${ctx.request.path}`)
+    }
   }
 
   private changeAccesses(ctx: Context, change: 'grant' | 'revoke'): ApiResponse {

@@ -6,7 +6,13 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 function resourceOf(state: PlanetScaleState, org: OrganizationRecord, access: AccessRecord) {
   if (access.resourceType === 'Organization') {
-    return { id: org.id, name: org.name, created_at: iso(org.createdAt), updated_at: iso(org.updatedAt), deleted_at: null }
+    return {
+      id: org.id,
+      name: org.name,
+      created_at: iso(org.createdAt),
+      updated_at: iso(org.updatedAt),
+      deleted_at: null
+    }
   }
   const db = org.databases.get(access.resourceName)
   return {

@@ -171,7 +171,12 @@ export class PlanetScaleState {
     return { id: record.id, token: record.secret }
   }
 
-  createToken(organization: string, name: string | null, ttlSeconds: number | null, createdAt = this.clock()): TokenRecord {
+  createToken(
+    organization: string,
+    name: string | null,
+    ttlSeconds: number | null,
+    createdAt = this.clock()
+  ): TokenRecord {
     let id = planetscaleId()
     while (this.tokenRecords.has(id)) id = planetscaleId()
     const record: TokenRecord = {

@@ -85,7 +85,10 @@ export function parseOutputFile(text: string): Record<string, string> {
 }
 
 /** Every secret that must never be printed, found outside `::add-mask::` lines. */
-export function findLeaks(run: Pick<ActionRun, 'stdout' | 'stderr' | 'summary' | 'outputs'>, secrets: readonly string[]): string[] {
+export function findLeaks(
+  run: Pick<ActionRun, 'stdout' | 'stderr' | 'summary' | 'outputs'>,
+  secrets: readonly string[]
+): string[] {
   const leaks: string[] = []
   const streams = { stdout: run.stdout, stderr: run.stderr, summary: run.summary, outputs: JSON.stringify(run.outputs) }
   for (const [where, text] of Object.entries(streams)) {
@@ -99,4 +102,3 @@ export function findLeaks(run: Pick<ActionRun, 'stdout' | 'stderr' | 'summary' |
   }
   return leaks
 }
-

@@ -1,29 +1,22 @@
-import type { Config } from '../config.js'
-import { runSummary } from '../report/run-summary.js'
-import { targetsWritten, type RunReport } from '../rotation/report.js'
-import { rotate } from '../rotation/rotate.js'
-import { createToken } from '../rotation/create.js'
-import type { CommandDeps, CommandResult } from './io.js'
+// `rotate` and `create`: the protocol, then its outputs and job summary.
+import type { Config } from '../inputs/config.js'
+import { runOutputs } from '../report/outputs.js'
+import { runSummary } from '../report/summaries.js'
+import { failureLines, type RunReport } from '../rotation/7-report.js'
+import { create, rotate } from '../rotation/protocol.js'
+import type { CommandDeps, CommandResult } from './index.js'
 
 export async function rotateCommand(config: Config, deps: CommandDeps): Promise<CommandResult> {
   return finish(await rotate(deps, config), config, deps)
 }
 
 export async function createCommand(config: Config, deps: CommandDeps): Promise<CommandResult> {
-  return finish(await createToken(deps, config), config, deps)
+  return finish(await create(deps, config), config, deps)
 }
 
 async function finish(report: RunReport, config: Config, deps: CommandDeps): Promise<CommandResult> {
-  const { io } = deps
-  io.setOutput('token-id', report.newToken?.id ?? '')
-  if (report.command === 'rotate') {
-    io.setOutput('previous-token-id', report.previousToken?.id ?? '')
-    io.setOutput('rotated', String(report.rotated))
-    io.setOutput('previous-token-deleted', String(report.previousTokenDeleted))
-  }
-  io.setOutput('expires-at', report.newToken?.expiresAt ?? '')
-  io.setOutput('targets-written', String(targetsWritten(report)))
-  await io.appendSummary(runSummary(report, config))
-  if (report.problems.length === 0) return {}
-  return { failure: report.problems.join('\n') }
+  for (const [name, value] of Object.entries(runOutputs(report))) deps.io.setOutput(name, value)
+  await deps.io.appendSummary(runSummary(report, config))
+  const failure = failureLines(report)
+  return failure.length === 0 ? {} : { failure: failure.join('\n') }
 }

@@ -2,7 +2,8 @@
 // carry the step, the target, the HTTP status and GitHub's short `message` field; never
 // a request or response body, never a token.
 import { GitHubTargetError } from '../errors.js'
-import type { TargetSpec } from '../types.js'
+import { redactUntrusted } from '../redact.js'
+import type { TargetSpec } from '../inputs/targets.js'
 
 const NO_GITHUB_TOKEN =
   "The workflow's GITHUB_TOKEN cannot write secrets: use a GitHub App installation token or a fine-grained PAT."
@@ -55,11 +56,7 @@ function describe(error: unknown): Failure {
 
 /** `message` is GitHub's text or a network error's: keep it short and strip anything token-like. */
 function sanitize(message: string): string {
-  const oneLine = message
-    .replace(/\b(?:pscale_tkn_|gh[pousr]_|github_pat_)[A-Za-z0-9_]+/g, '[redacted]')
-    .replace(/[A-Za-z0-9+=_-]{32,}/g, '[redacted]')
-    .replace(/\s+/g, ' ')
-    .trim()
+  const oneLine = redactUntrusted(message).replace(/\s+/g, ' ').trim()
   return oneLine.length > 200 ? `${oneLine.slice(0, 200).trimEnd()}…` : oneLine
 }
 
@@ -78,15 +75,32 @@ export function isImproperlyEncrypted(error: unknown): boolean {
 export function permissionAdvice(spec: TargetSpec): string {
   switch (spec.kind) {
     case 'repo':
-      return 'repository permission "Secrets: write" (actions/create-github-app-token: permission-secrets: write; classic PAT: repo)'
+      return (
+        'repository permission "Secrets: write" ' +
+        '(actions/create-github-app-token: permission-secrets: write; classic PAT: repo)'
+      )
     case 'environment':
-      return 'repository permissions "Environments: write" and "Secrets: write" (actions/create-github-app-token: permission-environments: write and permission-secrets: write; classic PAT: repo)'
+      return (
+        'repository permissions "Environments: write" and "Secrets: write" ' +
+        '(actions/create-github-app-token: permission-environments: write and permission-secrets: write; ' +
+        'classic PAT: repo)'
+      )
     case 'dependabot':
-      return 'repository permission "Dependabot secrets: write" (actions/create-github-app-token: permission-dependabot-secrets: write; classic PAT: repo)'
+      return (
+        'repository permission "Dependabot secrets: write" ' +
+        '(actions/create-github-app-token: permission-dependabot-secrets: write; classic PAT: repo)'
+      )
     case 'org':
-      return 'organization permission "Secrets: write" (actions/create-github-app-token: permission-organization-secrets: write; classic PAT: admin:org)'
+      return (
+        'organization permission "Secrets: write" ' +
+        '(actions/create-github-app-token: permission-organization-secrets: write; classic PAT: admin:org)'
+      )
     case 'dependabot-org':
-      return 'organization permission "Dependabot secrets: write" (actions/create-github-app-token: permission-dependabot-secrets: write; classic PAT: admin:org)'
+      return (
+        'organization permission "Dependabot secrets: write" ' +
+        '(actions/create-github-app-token has no permission-* input for it: leave those inputs out, so that the ' +
+        "token gets the App's permissions; classic PAT: admin:org)"
+      )
   }
 }
 
@@ -94,17 +108,31 @@ function notFoundAdvice(spec: TargetSpec, step: string): string {
   const hidden = '(GitHub answers 404 for both)'
   const resolving = /^resolve repository (.+)$/.exec(step)
   if (resolving) {
-    return `Repository ${resolving[1]} does not exist or the github-token cannot see it ${hidden}: check the name in "repositories=" and that the token has access to it.`
+    return (
+      `Repository ${resolving[1]} does not exist or the github-token cannot see it ${hidden}: ` +
+      'check the name in "repositories=" and that the token has access to it.'
+    )
   }
   switch (spec.kind) {
     case 'repo':
     case 'dependabot':
-      return `Repository ${spec.owner}/${spec.repo} does not exist or the github-token cannot see it ${hidden}: check the name and that the token (or GitHub App installation) has access to it.`
+      return (
+        `Repository ${spec.owner}/${spec.repo} does not exist or the github-token cannot see it ${hidden}: ` +
+        'check the name and that the token (or GitHub App installation) has access to it.'
+      )
     case 'environment':
-      return `Repository ${spec.owner}/${spec.repo} or its environment "${spec.environment}" does not exist, or the github-token cannot see it ${hidden}: create the environment in the repository's Settings → Environments and check that the token has access to the repository.`
+      return (
+        `Repository ${spec.owner}/${spec.repo} or its environment "${spec.environment}" does not exist, ` +
+        `or the github-token cannot see it ${hidden}: ` +
+        "create the environment in the repository's Settings → Environments " +
+        'and check that the token has access to the repository.'
+      )
     case 'org':
     case 'dependabot-org':
-      return `Organization ${spec.org} does not exist or the github-token cannot see it ${hidden}: check the name and that the token (or GitHub App installation) has access to the organization.`
+      return (
+        `Organization ${spec.org} does not exist or the github-token cannot see it ${hidden}: ` +
+        'check the name and that the token (or GitHub App installation) has access to the organization.'
+      )
   }
 }
 
@@ -130,19 +158,28 @@ function advice(
   if (status === 403 || status === 429) {
     const wait = rateLimitDetail(headers)
     if (wait !== undefined || status === 429 || /rate limit/i.test(message)) {
-      return `GitHub rate limit: ${wait ?? 'no wait given'}, more than the action waits for; re-run later, or write fewer targets per run.`
+      return (
+        `GitHub rate limit: ${wait ?? 'no wait given'}, more than the action waits for; ` +
+        're-run later, or write fewer targets per run.'
+      )
     }
     return `The github-token lacks the permission to do this: it needs ${permissionAdvice(spec)}. ${NO_GITHUB_TOKEN}`
   }
   switch (status) {
     case 401:
-      return 'The github-token is invalid or expired: pass a valid token (a GitHub App installation token expires after one hour; create it in the same job).'
+      return (
+        'The github-token is invalid or expired: pass a valid token ' +
+        '(a GitHub App installation token expires after one hour; create it in the same job).'
+      )
     case 404:
       return notFoundAdvice(spec, step)
     case 422:
       return /improperly encrypted/i.test(message)
-        ? 'GitHub could not decrypt the sealed value even after the public key was read again: the key changed during the run or the API is not GitHub-compatible; re-run the action.'
-        : 'GitHub rejected the request as invalid (validation failed): check the secret name (letters, digits and _, not starting with a digit or GITHUB_) and, for organization targets, the visibility and repositories.'
+        ? 'GitHub could not decrypt the sealed value even after the public key was read again: ' +
+            'the key changed during the run or the API is not GitHub-compatible; re-run the action.'
+        : 'GitHub rejected the request as invalid (validation failed): ' +
+            'check the secret name (letters, digits and _, not starting with a digit or GITHUB_) and, ' +
+            'for organization targets, the visibility and repositories.'
     default:
       return status >= 500
         ? 'GitHub had a server error and retries did not help; re-run later.'
@@ -162,14 +199,17 @@ export function toTargetError(error: unknown, spec: TargetSpec, step: string): G
   const fail = (message: string) => new GitHubTargetError(message, spec.label, step, failure.status)
   switch (failure.kind) {
     case 'cancelled':
-      return fail(`${prefix}: cancelled (${detail}) before GitHub confirmed; the secret may or may not have been written.`)
+      return fail(
+        `${prefix}: cancelled (${detail}) before GitHub confirmed; the secret may or may not have been written.`
+      )
     case 'network':
       return fail(`${prefix}: GitHub did not answer (${detail}). Check github-api-url and the network, then re-run.`)
     case 'other':
       return fail(`${prefix}: ${detail}`)
     case 'answered':
       return fail(
-        `${prefix} (HTTP ${failure.status}${detail ? ` "${detail}"` : ''}). ${advice(spec, step, failure.status ?? 0, detail, failure.headers)}`
+        `${prefix} (HTTP ${failure.status}${detail ? ` "${detail}"` : ''}). ` +
+          advice(spec, step, failure.status ?? 0, detail, failure.headers)
       )
   }
 }

@@ -5,7 +5,7 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 // The build plugin-throttling itself uses, so the bundle holds one copy.
 import Bottleneck from 'bottleneck/light.js'
-import type { Logger } from '../types.js'
+import type { Logger } from '../rotation/ports.js'
 import { yieldWithSetImmediate } from './bottleneck-yield.js'
 import {
   DEFAULT_THROTTLE_LIMITS,
@@ -31,11 +31,14 @@ export interface OctokitOptions {
   /** API base, e.g. https://api.github.com or https://ghe.example/api/v3 (no trailing slash needed). */
   baseUrl: string
   log: Logger
-  userAgent?: string
+  userAgent: string
   /** plugin-retry attempts after 5xx answers and network errors. */
   retries?: number
   throttleLimits?: Partial<ThrottleLimits>
-  /** Told how long GitHub asked to wait whenever a request waits on a rate limit (the write pacer holds back the other writes). */
+  /**
+   * Told how long GitHub asked to wait whenever a request waits on a rate limit
+   * (the write pacer holds back the other writes).
+   */
   onRateLimitWait?: (ms: number) => void
   /** plugin-retry's base wait: retry N waits N² times this (its default is 1000 ms). */
   retryBaseMs?: number
@@ -50,7 +53,7 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
   return new GitHubOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    userAgent: options.userAgent ?? 'pscale-token-action',
+    userAgent: options.userAgent,
     // Octokit passes request options (headers, body) as a second argument; only the
     // message is forwarded so no body reaches a log. Per-request lines and failures are
     // debug: failures are raised as typed errors with advice.

@@ -3,7 +3,7 @@
 // whether waiting is still worth it.
 import type { Octokit as CoreOctokit } from '@octokit/core'
 import type { EndpointDefaults } from '@octokit/types'
-import type { Logger } from '../types.js'
+import type { Logger } from '../rotation/ports.js'
 
 export interface ThrottleLimits {
   /** Retries of one request after rate-limit answers. */
@@ -48,7 +48,8 @@ export function rateLimitHandlers(
       waited.set(options, total)
       onWait(retryAfter * 1000)
       log.warning(
-        `GitHub ${kind} rate limit on ${route}: waiting ${retryAfter}s, then retry ${retryCount + 1} of ${limits.maxRetries}`
+        `GitHub ${kind} rate limit on ${route}: waiting ${retryAfter}s, ` +
+          `then retry ${retryCount + 1} of ${limits.maxRetries}`
       )
       return true
     }
@@ -86,7 +87,10 @@ function isUntaggedSecondaryLimit(error: unknown): error is Error {
 export const WRITES_RESERVED_PER_TARGET = 4
 
 export interface PrimaryBudget {
-  /** What the last answer said of the token's hourly budget; undefined when GitHub sends no such headers (e.g. GHES with limits off). */
+  /**
+   * What the last answer said of the token's hourly budget; undefined when GitHub sends no such headers
+   * (e.g. GHES with limits off).
+   */
   latest(): { remaining: number; resetAt: Date | undefined } | undefined
 }
 

@@ -1,7 +1,7 @@
 // One secrets store/level of GitHub ("scope"): the Octokit calls that read its public
 // key and write a secret in it. Every scope has its own key.
 import type { Octokit } from '@octokit/rest'
-import type { TargetSpec, Visibility } from '../types.js'
+import type { TargetSpec, Visibility } from '../inputs/targets.js'
 
 export interface PublicKey {
   key_id: string

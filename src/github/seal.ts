@@ -49,7 +49,8 @@ export async function sealSecret(value: string, publicKeyBase64: string): Promis
 
 /** Decode and check a public key as GitHub sends it (32 bytes, standard padded base64). */
 export function decodePublicKey(publicKeyBase64: string): Uint8Array {
-  if (!STANDARD_BASE64.test(publicKeyBase64)) throw new Error('GitHub returned a public key that is not standard base64')
+  if (!STANDARD_BASE64.test(publicKeyBase64))
+    throw new Error('GitHub returned a public key that is not standard base64')
   const key = new Uint8Array(Buffer.from(publicKeyBase64, 'base64'))
   if (key.length !== PUBLIC_KEY_BYTES) {
     throw new Error(`GitHub returned a public key of ${key.length} bytes, expected ${PUBLIC_KEY_BYTES}`)

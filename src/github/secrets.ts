@@ -2,14 +2,15 @@
 // check step, then seal and write secrets into it.
 import type { Octokit } from '@octokit/rest'
 import { GitHubTargetError } from '../errors.js'
-import type { Logger, PreparedTarget, SecretsApi, TargetSpec, Visibility } from '../types.js'
+import { VISIBILITIES, type TargetSpec, type Visibility } from '../inputs/targets.js'
+import type { Logger } from '../rotation/ports.js'
+import type { PreparedTarget, SecretsApi } from './types.js'
 import { httpStatus, isAbort, isImproperlyEncrypted, toTargetError } from './errors.js'
 import { trackPrimaryBudget, WRITES_RESERVED_PER_TARGET } from './rate-limit.js'
 import { decodePublicKey, sealSecret, warmUpSealing } from './seal.js'
 import { isOrgScope, scopeFor, type OrgAccess, type OrgScope, type PublicKey, type Scope } from './scopes.js'
 
 const PER_PAGE = 100
-const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'] satisfies Visibility[]
 
 export interface SecretsApiOptions {
   octokit: Octokit
@@ -34,7 +35,8 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
     const reset = latest.resetAt ? `; it resets at ${latest.resetAt.toISOString()}` : ''
     throw new GitHubTargetError(
       `${spec.label}: GitHub's rate limit leaves the github-token ${latest.remaining} request(s) this hour${reset}. ` +
-        `Writing ${targetsPrepared} target(s) safely needs up to ${needed} (each pair, and writing the old pair back if a write fails). ` +
+        `Writing ${targetsPrepared} target(s) safely needs up to ${needed} ` +
+        '(each pair, and writing the old pair back if a write fails). ' +
         'Nothing was changed: re-run after the reset, or with fewer targets.',
       spec.label,
       'check the rate limit',
@@ -94,7 +96,8 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
       }
       if (!isVisibility(visibility)) {
         throw new Error(
-          `the existing secret has visibility "${visibility}", which the action cannot keep; set visibility= on the target line`
+          `the existing secret has visibility "${visibility}", which the action cannot keep; ` +
+            'set visibility= on the target line'
         )
       }
       log.debug(`${spec.label}: ${name} exists with visibility ${visibility}; keeping it`)
@@ -193,7 +196,7 @@ function shared<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
 }
 
 function isVisibility(value: string): value is Visibility {
-  return VISIBILITIES.includes(value)
+  return (VISIBILITIES as readonly string[]).includes(value)
 }
 
 async function selectedRepositoryIds(scope: OrgScope, name: string): Promise<number[]> {

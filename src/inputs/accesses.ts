@@ -1,11 +1,13 @@
 // The `accesses` grammar: `database=<name> <perm> …` or `organization <perm> …`, one a line.
 import { InputError } from '../errors.js'
-import type { Grant } from '../types.js'
+import type { Grant } from '../planetscale/types.js'
 import { contentLines, quote } from './text.js'
 
 const PERMISSION = /^[a-z][a-z0-9_]*$/
 const DATABASE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
-const SYNTAX = '"database=<name> <permission> …" or "organization <permission> …", e.g. "database=app-db read_branch connect_branch"'
+const SYNTAX =
+  '"database=<name> <permission> …" or "organization <permission> …", ' +
+  'e.g. "database=app-db read_branch connect_branch"'
 
 /**
  * Parses `accesses` into one grant per resource: the organization's first (database ""),
@@ -26,7 +28,9 @@ export function parseAccesses(raw: string): Grant[] {
     } else if (head.startsWith('database=')) {
       database = head.slice('database='.length)
       if (!DATABASE.test(database)) {
-        fail(`${quote(database)} is not a database name (letters, digits, "-" and "_", starting with a letter or digit)`)
+        fail(
+          `${quote(database)} is not a database name (letters, digits, "-" and "_", starting with a letter or digit)`
+        )
       }
     } else {
       return fail(`expected ${SYNTAX}`)
@@ -35,7 +39,9 @@ export function parseAccesses(raw: string): Grant[] {
     for (const permission of permissions) {
       if (!PERMISSION.test(permission)) {
         const hint = permission.includes(',') ? '; separate permissions with spaces, not commas' : ''
-        fail(`${quote(permission)} is not a permission name (lower-case letters, digits and _, e.g. read_branch)${hint}`)
+        fail(
+          `${quote(permission)} is not a permission name (lower-case letters, digits and _, e.g. read_branch)${hint}`
+        )
       }
     }
     const access = byResource.get(database) ?? []

@@ -1,8 +1,6 @@
-import type { Command } from '../config.js'
+import { COMMANDS, type Command } from './config.js'
 import { InputError } from '../errors.js'
 import { quote } from './text.js'
-
-export const COMMANDS: readonly Command[] = ['rotate', 'create', 'list', 'delete']
 
 export function parseCommand(raw: string): Command {
   const value = raw.trim()

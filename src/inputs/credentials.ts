@@ -7,7 +7,10 @@ function secretValue(input: string, raw: string, missing: string): string {
   if (value === '') throw new InputError(input, missing)
   // A line break or space inside would end up in an HTTP header; it is a copy-paste accident.
   if (hasWhitespace(value)) {
-    throw new InputError(input, 'contains whitespace (the value is not shown): check that the secret holds only the token')
+    throw new InputError(
+      input,
+      'contains whitespace (the value is not shown): check that the secret holds only the token'
+    )
   }
   return value
 }
@@ -24,7 +27,7 @@ export function parseGithubToken(raw: string): string {
   return secretValue(
     'github-token',
     raw,
-    'is required to write the targets\' secrets. The workflow\'s GITHUB_TOKEN cannot write secrets: ' +
+    "is required to write the targets' secrets. The workflow's GITHUB_TOKEN cannot write secrets: " +
       'use a GitHub App installation token (actions/create-github-app-token with permission-secrets: write) ' +
       'or a fine-grained personal access token with "Secrets: write"'
   )

@@ -1,5 +1,5 @@
 // `ttl` and `min-age`: whole numbers with a unit (s, m, h, d) or bare seconds.
-import type { Ttl } from '../config.js'
+import type { Ttl } from './config.js'
 import { InputError } from '../errors.js'
 import { quote } from './text.js'
 
@@ -30,7 +30,8 @@ export function parseTtl(raw: string): Ttl {
   if (seconds === 0) {
     throw new InputError(
       'ttl',
-      '"0" would make a token that is already expired: use a positive duration, "never", or leave it empty (rotate keeps the old lifetime)'
+      '"0" would make a token that is already expired: ' +
+        'use a positive duration, "never", or leave it empty (rotate keeps the old lifetime)'
     )
   }
   return { kind: 'seconds', seconds }

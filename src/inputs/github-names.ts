@@ -10,7 +10,10 @@ const MAX_REPO_LENGTH = 100
 export function ownerProblem(name: string, what: string): string | undefined {
   if (name === '') return `missing ${what}`
   if (!OWNER.test(name) || name.length > MAX_OWNER_LENGTH) {
-    return `${what} ${quote(name)} is not a GitHub account name (letters, digits and single hyphens, not at either end, at most ${MAX_OWNER_LENGTH})`
+    return (
+      `${what} ${quote(name)} is not a GitHub account name ` +
+      `(letters, digits and single hyphens, not at either end, at most ${MAX_OWNER_LENGTH})`
+    )
   }
   return undefined
 }
@@ -18,7 +21,10 @@ export function ownerProblem(name: string, what: string): string | undefined {
 export function repoProblem(name: string): string | undefined {
   if (name === '') return 'missing repository name'
   if (!REPO.test(name) || name === '.' || name === '..' || name.length > MAX_REPO_LENGTH) {
-    return `repository ${quote(name)} is not a GitHub repository name (letters, digits, ".", "-" and "_", at most ${MAX_REPO_LENGTH})`
+    return (
+      `repository ${quote(name)} is not a GitHub repository name ` +
+      `(letters, digits, ".", "-" and "_", at most ${MAX_REPO_LENGTH})`
+    )
   }
   return undefined
 }

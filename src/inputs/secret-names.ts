@@ -10,7 +10,8 @@ export function parseSecretName(input: string, raw: string, fallback: string): s
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new InputError(
       input,
-      `${quote(name)} is not a valid secret name: use letters, digits and _, not starting with a digit, e.g. "${fallback}"`
+      `${quote(name)} is not a valid secret name: ` +
+        `use letters, digits and _, not starting with a digit, e.g. "${fallback}"`
     )
   }
   if (/^GITHUB_/i.test(name)) {

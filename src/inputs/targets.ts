@@ -1,20 +1,39 @@
 // The `targets` grammar: one target a line, see the action contract.
 import { InputError } from '../errors.js'
-import type { TargetSpec, Visibility } from '../types.js'
 import { ownerProblem, repoProblem } from './github-names.js'
 import { contentLines, hasWhitespace, quote } from './text.js'
+
+export type Visibility = 'all' | 'private' | 'selected'
+export const VISIBILITIES: readonly Visibility[] = ['all', 'private', 'selected']
+
+/** A parsed `targets` line. `label` is the canonical form used in logs and the summary. */
+export type TargetSpec =
+  | { kind: 'repo'; label: string; owner: string; repo: string }
+  | { kind: 'environment'; label: string; owner: string; repo: string; environment: string }
+  | { kind: 'dependabot'; label: string; owner: string; repo: string }
+  | {
+      kind: 'org' | 'dependabot-org'
+      label: string
+      org: string
+      /** Absent: keep an existing secret's visibility; a new one is `private`. */
+      visibility?: Visibility
+      /** With `selected`: repository names (`REPO` in the org, or `OWNER/REPO`). */
+      selectedRepositories?: string[]
+    }
 
 type Kind = TargetSpec['kind']
 
 const SYNTAX: Record<Kind, string> = {
   repo: '"repo:OWNER/REPO" (or "OWNER/REPO"), e.g. "repo:acme/api"',
   environment: '"environment:OWNER/REPO/ENVIRONMENT", e.g. "environment:acme/api/production"',
-  org: '"org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "org:acme visibility=selected repositories=api,web"',
+  org:
+    '"org:ORG [visibility=all|private|selected] [repositories=R1,R2]", ' +
+    'e.g. "org:acme visibility=selected repositories=api,web"',
   dependabot: '"dependabot:OWNER/REPO", e.g. "dependabot:acme/api"',
-  'dependabot-org': '"dependabot-org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "dependabot-org:acme"'
+  'dependabot-org':
+    '"dependabot-org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "dependabot-org:acme"'
 }
 const KINDS = Object.keys(SYNTAX) as Kind[]
-const VISIBILITIES: readonly Visibility[] = ['all', 'private', 'selected']
 const MAX_ENVIRONMENT_LENGTH = 255
 
 type Fail = (problem: string) => never
@@ -41,7 +60,9 @@ function environmentTarget(rest: string, fail: Fail): TargetSpec {
     ownerProblem(owner, 'owner') ??
     repoProblem(repo) ??
     (environment === '' ? 'missing environment name' : undefined) ??
-    (environment.length > MAX_ENVIRONMENT_LENGTH ? `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters` : undefined)
+    (environment.length > MAX_ENVIRONMENT_LENGTH
+      ? `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters`
+      : undefined)
   if (problem !== undefined) fail(`${problem}; expected ${SYNTAX.environment}`)
   return { kind: 'environment', label: `environment:${owner}/${repo}/${environment}`, owner, repo, environment }
 }
@@ -58,7 +79,8 @@ function selectedRepositories(value: string, kind: Kind, fail: Fail): string[] {
         : second === undefined
           ? repoProblem(first)
           : (ownerProblem(first, 'owner') ?? repoProblem(second))
-    if (problem !== undefined) fail(`in repositories=: ${problem}; separate names with commas and no spaces, as in ${SYNTAX[kind]}`)
+    if (problem !== undefined)
+      fail(`in repositories=: ${problem}; separate names with commas and no spaces, as in ${SYNTAX[kind]}`)
     if (!seen.has(name.toLowerCase())) names.push(name)
     seen.add(name.toLowerCase())
   }
@@ -120,7 +142,10 @@ function parseLine(text: string, fail: Fail): TargetSpec {
     case 'dependabot-org':
       return orgTarget(kind, rest, fail)
     case undefined:
-      return fail(`unknown target kind ${quote(kindText)}: expected one of ${KINDS.map((k) => `${k}:`).join(', ')}, e.g. "repo:acme/api"`)
+      return fail(
+        `unknown target kind ${quote(kindText)}: ` +
+          `expected one of ${KINDS.map((k) => `${k}:`).join(', ')}, e.g. "repo:acme/api"`
+      )
   }
 }
 

@@ -1,22 +1,16 @@
 // Helpers shared by the input parsers: quoting user values into messages, and the
 // line grammar (blank lines and `#` comments) that `targets` and `accesses` share.
 
-// Values are quoted into error messages; a pasted secret must not ride along, so known
-// token shapes are redacted even in inputs that are not supposed to hold one.
-const TOKEN_PATTERN = /(?:pscale_tkn_|pscale_oauth_|gh[opsur]_|github_pat_)[A-Za-z0-9_]*/g
+import { redactKnownTokens } from '../redact.js'
+
 const MAX_QUOTED_LENGTH = 100
 
-export function redactTokens(value: string): string {
-  return value.replace(TOKEN_PATTERN, '[redacted]')
-}
-
-export function looksLikeToken(value: string): boolean {
-  return redactTokens(value) !== value
-}
-
-/** A user value for an error message: tokens redacted, long values cut, control characters escaped. */
+/**
+ * A user value for an error message: token shapes redacted (a pasted secret must not ride
+ * along, even in an input not meant to hold one), long values cut, control characters escaped.
+ */
 export function quote(value: string): string {
-  const redacted = redactTokens(value)
+  const redacted = redactKnownTokens(value)
   const shown = redacted.length > MAX_QUOTED_LENGTH ? `${redacted.slice(0, MAX_QUOTED_LENGTH)}…` : redacted
   return JSON.stringify(shown)
 }

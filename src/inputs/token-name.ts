@@ -11,11 +11,6 @@ export interface TokenNameValues {
   run_id: string
 }
 
-/** `now` as UTC ISO 8601 without milliseconds: 2026-11-22T06:00:00Z. */
-export function formatTokenDate(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
 export function fillTokenName(raw: string, values: TokenNameValues): string {
   const template = raw.trim() === '' ? DEFAULT_TOKEN_NAME : raw.trim()
   // eslint-disable-next-line no-control-regex

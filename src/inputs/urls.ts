@@ -22,22 +22,32 @@ export function parseApiUrl(input: string, value: string, source?: string): stri
   }
   if (url.username !== '' || url.password !== '') {
     // Not quoted: the userinfo part is a credential.
-    throw new InputError(input, `must not contain credentials (user:password@host)${from}: the action authenticates with its token inputs`)
+    throw new InputError(
+      input,
+      `must not contain credentials (user:password@host)${from}: the action authenticates with its token inputs`
+    )
   }
   const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`
   if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
     // Only the base is quoted: a query string is where people paste keys.
-    throw new InputError(input, `${quote(base)}${from} must not have a query (?…) or fragment (#…): give only the base URL`)
+    throw new InputError(
+      input,
+      `${quote(base)}${from} must not have a query (?…) or fragment (#…): give only the base URL`
+    )
   }
   if (url.protocol === 'http:') {
     if (!isLoopback(url.hostname)) {
       throw new InputError(
         input,
-        `${quote(base)}${from} uses plain http: use https (http is allowed only for loopback hosts: localhost, 127.0.0.0/8, [::1])`
+        `${quote(base)}${from} uses plain http: ` +
+          'use https (http is allowed only for loopback hosts: localhost, 127.0.0.0/8, [::1])'
       )
     }
   } else if (url.protocol !== 'https:') {
-    throw new InputError(input, `${quote(base)}${from} is not an http(s) URL: expected e.g. "https://api.example.com/v1"`)
+    throw new InputError(
+      input,
+      `${quote(base)}${from} is not an http(s) URL: expected e.g. "https://api.example.com/v1"`
+    )
   }
   return base
 }

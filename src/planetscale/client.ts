@@ -1,6 +1,6 @@
 // The PlanetScale endpoints the action uses, bound to one organization and one credential.
 import { PlanetScaleError, errorMessage } from '../errors.js'
-import type { CreatedToken, Grant, PlanetScaleApi, ServiceToken } from '../types.js'
+import type { CreatedToken, Grant, PlanetScaleApi, ServiceToken } from './types.js'
 import {
   type CredentialsProbe,
   failureError,
@@ -84,7 +84,11 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
   }
 
   /** The parsed body of a 2xx answer; anything else becomes a PlanetScaleError. */
-  async function call(operation: Operation, request: HttpRequest, via = send): Promise<{ body: unknown; outcome: HttpOutcome }> {
+  async function call(
+    operation: Operation,
+    request: HttpRequest,
+    via = send
+  ): Promise<{ body: unknown; outcome: HttpOutcome }> {
     const outcome = await via(request)
     if (succeeded(outcome)) return { body: outcome.body, outcome }
     if (isNotFound(outcome)) throw notFoundError(operation, outcome, await probeCredentials())
@@ -195,7 +199,9 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
         await deleteToken(token.id)
         deleted.push(token.id)
       } catch (error) {
-        options.log?.debug(`Deleting token ${token.id}, made by a create whose answer was lost, failed: ${errorMessage(error)}`)
+        options.log?.debug(
+          `Deleting token ${token.id}, made by a create whose answer was lost, failed: ${errorMessage(error)}`
+        )
         left.push(token.id)
       }
     }
@@ -205,7 +211,9 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
         `PlanetScale made token ${left.join(', ')} anyway, and deleting it failed: nobody has its secret; ` +
         `delete it with command: delete and token-id: ${left[0]}.`
     } else if (deleted.length > 0) {
-      onUncertain = `PlanetScale had made the token anyway (${deleted.join(', ')}); nobody had its secret, so it was deleted. Nothing was changed: re-run.`
+      onUncertain =
+        `PlanetScale had made the token anyway (${deleted.join(', ')}); ` +
+        'nobody had its secret, so it was deleted. Nothing was changed: re-run.'
     } else {
       onUncertain =
         `No token named "${name}" was found afterwards, so none is left behind; nothing was changed: re-run ` +

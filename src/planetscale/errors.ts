@@ -1,7 +1,8 @@
 // Turns a failed PlanetScale request into a PlanetScaleError that tells the user what to fix
-// (the error table of /work/shared/spec/planetscale-api.md). Bodies never reach a message:
+// (PlanetScale's documented error statuses). Bodies never reach a message:
 // only PlanetScale's error `code` and its short `message` field do.
 import { PlanetScaleError } from '../errors.js'
+import { redactUntrusted } from '../redact.js'
 import type { HttpOutcome } from './http.js'
 
 /** What a request was for, in the user's terms. */
@@ -41,8 +42,7 @@ export function readErrorBody(body: unknown): ErrorBody {
   const result: ErrorBody = {}
   if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) result.code = code
   if (typeof message === 'string') {
-    const clean = message
-      .replace(/pscale_tkn_\S*/g, '[redacted]')
+    const clean = redactUntrusted(message)
       // One line: a newline could start a workflow command in the runner's log.
       .replace(/\p{Cc}+/gu, ' ')
       .trim()
@@ -94,7 +94,8 @@ export function failureError(op: Operation, outcome: HttpOutcome): PlanetScaleEr
     advice =
       op.needs.length > 0
         ? `The service token lacks an access this step needs: ${accessList(op.needs)}. If it lacks one, ${ADD_ACCESS}.`
-        : `The service token was refused: check that service-token-id and service-token name a PlanetScale service token that is still active.`
+        : 'The service token was refused: ' +
+          'check that service-token-id and service-token name a PlanetScale service token that is still active.'
   } else if (status === 422) {
     advice = `PlanetScale rejected the request: ${op.onRejected ?? 'check the values the action was given'}.`
   } else if (status === 429) {
@@ -103,7 +104,8 @@ export function failureError(op: Operation, outcome: HttpOutcome): PlanetScaleEr
     advice = `PlanetScale is unavailable after ${attempts(outcome.attempts)}: try again later.`
   } else if (status >= 300 && status <= 399) {
     advice =
-      'PlanetScale answered with a redirect, which the action does not follow so that the credentials go nowhere else: check planetscale-api-url.'
+      'PlanetScale answered with a redirect, which the action does not follow ' +
+      'so that the credentials go nowhere else: check planetscale-api-url.'
   } else {
     advice = 'PlanetScale rejected the request.'
   }
@@ -121,27 +123,32 @@ export function notFoundError(op: Operation, outcome: HttpOutcome, probe: Creden
       return build(
         op,
         outcome,
-        `Listing organizations with the same credentials failed too (HTTP ${probeStatus}): the credentials are the problem. ${CREDENTIALS_ADVICE}`
+        `Listing organizations with the same credentials failed too (HTTP ${probeStatus}): ` +
+          `the credentials are the problem. ${CREDENTIALS_ADVICE}`
       )
     }
     const why = probeStatus === undefined ? 'no answer' : `HTTP ${probeStatus}`
     return build(
       op,
       outcome,
-      `Whether the credentials are the cause could not be checked (listing organizations failed: ${why}): try again later.`
+      `Whether the credentials are the cause could not be checked (listing organizations failed: ${why}): ` +
+        'try again later.'
     )
   }
   if (probe.organizations.length > 0 && !probe.organizations.includes(op.organization)) {
+    const visible = probe.organizations.map((name) => `"${name}"`).join(', ')
     return build(
       op,
       outcome,
-      `The credentials work, but organization "${op.organization}" is not among those they can see (${probe.organizations
-        .map((name) => `"${name}"`)
-        .join(', ')}): check organization.`
+      `The credentials work, but organization "${op.organization}" is not among those they can see ` +
+        `(${visible}): check organization.`
     )
   }
   const needs = op.needs.length > 0 ? `, or the service token lacks ${accessList(op.needs)}` : ''
-  const fix = op.needs.length > 0 ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings → Service tokens).` : ''
+  const fix =
+    op.needs.length > 0
+      ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings → Service tokens).`
+      : ''
   return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`)
 }
 
@@ -150,7 +157,8 @@ export function notDeletedError(op: Operation, outcome: HttpOutcome): PlanetScal
   return build(
     op,
     outcome,
-    `The token still exists, so the service token lacks ${accessList(op.needs)} (PlanetScale answers 404 for a missing access): ${ADD_ACCESS}.`
+    `The token still exists, so the service token lacks ${accessList(op.needs)} ` +
+      `(PlanetScale answers 404 for a missing access): ${ADD_ACCESS}.`
   )
 }
 

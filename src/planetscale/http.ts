@@ -1,7 +1,8 @@
 // The wire: one JSON request to PlanetScale with timeouts, bounded retries and no redirects.
 // It returns what happened; turning a failure into advice is errors.ts's job.
 import { setTimeout as delay } from 'node:timers/promises'
-import type { Credentials, Logger, Sleep } from '../types.js'
+import type { Logger, Sleep } from '../rotation/ports.js'
+import type { Credentials } from './types.js'
 
 export interface HttpOptions {
   /** e.g. 'https://api.planetscale.com/v1'; trailing slashes are ignored. */
@@ -26,7 +27,7 @@ export interface HttpOptions {
   /** Cap on all waits of one request together; default 60000. */
   maxTotalDelayMs?: number
   fetch?: typeof fetch
-  userAgent?: string
+  userAgent: string
 }
 
 export interface HttpRequest {
@@ -65,14 +66,11 @@ export type Send = (request: HttpRequest) => Promise<HttpOutcome>
 
 type Attempt = HttpOutcome & { retryAfterMs?: number }
 
-export const DEFAULT_USER_AGENT = 'pscale-token-action'
-
 const realSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal })
 
 export function createHttp(options: HttpOptions): Send {
   const baseUrl = options.baseUrl.replace(/\/+$/, '')
   const authorization = `${options.credentials.id}:${options.credentials.token}`
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT
   const log = options.log
   const sleep = options.sleep ?? realSleep
   const random = options.random ?? Math.random
@@ -89,7 +87,7 @@ export function createHttp(options: HttpOptions): Send {
     const headers: Record<string, string> = {
       Authorization: authorization,
       Accept: 'application/json',
-      'User-Agent': userAgent
+      'User-Agent': options.userAgent
     }
     if (request.body !== undefined) headers['Content-Type'] = 'application/json'
     const signal = AbortSignal.timeout(timeoutMs)
@@ -135,11 +133,15 @@ export function createHttp(options: HttpOptions): Send {
       const backoff = Math.floor(random() * Math.min(maxRetryDelayMs, baseDelayMs * 2 ** (attempts - 1)))
       const wait = Math.min(outcome.retryAfterMs ?? backoff, maxRetryDelayMs)
       if (waited + wait > maxTotalDelayMs) {
-        log?.debug(`PlanetScale ${request.method} ${request.path}: ${what}; not retrying, waits would exceed ${maxTotalDelayMs} ms`)
+        log?.debug(
+          `PlanetScale ${request.method} ${request.path}: ${what}; ` +
+            `not retrying, waits would exceed ${maxTotalDelayMs} ms`
+        )
         return strip(outcome)
       }
       log?.debug(
-        `PlanetScale ${request.method} ${request.path}: ${what} (attempt ${attempts} of ${maxAttempts}), retrying in ${wait} ms`
+        `PlanetScale ${request.method} ${request.path}: ${what} ` +
+          `(attempt ${attempts} of ${maxAttempts}), retrying in ${wait} ms`
       )
       await sleep(wait)
       waited += wait

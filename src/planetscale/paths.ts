@@ -1,5 +1,5 @@
-// Every PlanetScale path the action calls, relative to the base URL
-// (see /work/shared/spec/planetscale-api.md). A correction to the API is one edit here.
+// Every PlanetScale path the action calls, relative to the base URL (PlanetScale's API
+// reference: service tokens). A correction to the API is one edit here.
 
 /**
  * Encodes one path segment. Empty, "." and ".." are refused: URL parsing would drop or

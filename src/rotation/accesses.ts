@@ -1,6 +1,6 @@
 // Access sets: turning a token's access list into grant requests, and comparing sets.
 import { RotationError } from '../errors.js'
-import type { Grant, TokenAccess } from '../types.js'
+import type { Grant, TokenAccess } from '../planetscale/types.js'
 
 /** Accesses that let a token run the next rotation of itself. */
 export const SELF_ROTATION_ACCESSES = ['read_service_tokens', 'write_service_tokens', 'delete_service_tokens'] as const
@@ -28,12 +28,16 @@ function resourceDatabase(access: TokenAccess, tokenId: string): string {
   if (type === 'Organization') return ''
   if (type === 'Database') {
     const name = access.resource_name ?? access.resource?.name
-    if (!name) throw new RotationError(`Token ${tokenId} has a database access "${access.access}" without a database name; cannot copy it.`)
+    if (!name)
+      throw new RotationError(
+        `Token ${tokenId} has a database access "${access.access}" without a database name; cannot copy it.`
+      )
     return name
   }
   // Copying a permission we do not understand could silently widen or narrow access.
   throw new RotationError(
-    `Token ${tokenId} has an access "${access.access}" on a resource of type "${type || '(none)'}", which this action does not know how to copy. ` +
+    `Token ${tokenId} has an access "${access.access}" on a resource of type "${type || '(none)'}", ` +
+      'which this action does not know how to copy. ' +
       'Give the accesses explicitly with the `accesses` input.'
   )
 }
@@ -42,7 +46,8 @@ function resourceDatabase(access: TokenAccess, tokenId: string): string {
 export function accessKeys(grants: readonly Grant[]): Set<string> {
   const keys = new Set<string>()
   for (const grant of grants) {
-    for (const access of grant.access) keys.add(grant.database === '' ? `organization:${access}` : `database:${grant.database}:${access}`)
+    for (const access of grant.access)
+      keys.add(grant.database === '' ? `organization:${access}` : `database:${grant.database}:${access}`)
   }
   return keys
 }
@@ -73,5 +78,7 @@ export function lacksSelfRotationAccesses(grants: readonly Grant[]): string[] {
 
 /** Human-readable one-liners: `organization: read_service_tokens, …` / `database app-db: read_branch`. */
 export function describeGrants(grants: readonly Grant[]): string[] {
-  return grants.map((grant) => `${grant.database === '' ? 'organization' : `database ${grant.database}`}: ${grant.access.join(', ')}`)
+  return grants.map(
+    (grant) => `${grant.database === '' ? 'organization' : `database ${grant.database}`}: ${grant.access.join(', ')}`
+  )
 }

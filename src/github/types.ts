@@ -1,0 +1,21 @@
+// The secrets side of the protocol: a target made ready by the check step, and the API that prepares it.
+import type { TargetSpec } from '../inputs/targets.js'
+
+/**
+ * A target after the check step: its public key is fetched and (for organizations)
+ * the visibility each secret will be written with is settled. Writing only seals and PUTs.
+ */
+export interface PreparedTarget {
+  readonly spec: TargetSpec
+  /** Seal `value` with the target's public key and PUT it. */
+  writeSecret(name: string, value: string, signal?: AbortSignal): Promise<'created' | 'updated'>
+}
+
+export interface SecretsApi {
+  /**
+   * Fetch the target's public key and, for organization targets, read the current
+   * visibility (and selected repositories) of each named secret, or resolve the ones
+   * the target line names. Read-only.
+   */
+  prepare(spec: TargetSpec, secretNames: readonly string[]): Promise<PreparedTarget>
+}

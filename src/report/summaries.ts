@@ -1,0 +1,89 @@
+// The job summary of every command. It holds IDs, names, times and results, never a token value
+// (and every sink redacts by value on top). Each detail appears once: a target's in the targets
+// table, the run's problems under "What to do".
+import { InputError } from '../errors.js'
+import type { Command } from '../inputs/config.js'
+import type { ServiceToken } from '../planetscale/types.js'
+import type { TargetOutcome } from '../rotation/5-write-targets.js'
+import { describeGrants } from '../rotation/accesses.js'
+import { targetDetail, type RunReport } from '../rotation/7-report.js'
+import { formatAge, formatTime } from './format.js'
+import { SUMMARY_TITLES } from './job-summary.js'
+import { code, table } from './markdown.js'
+
+const OUTCOME_TEXT: Record<TargetOutcome, string> = {
+  written: '✅ new pair written',
+  restored: '⚠️ failed, old pair restored',
+  unchanged: '⚠️ failed, unchanged (old pair)',
+  skipped: '⏭️ not written (old pair)',
+  broken: '❌ inconsistent: needs attention',
+  planned: '📝 would be written'
+}
+
+/** PlanetScale's advice: rotate service tokens at least this often. */
+export const ROTATE_AFTER_DAYS = 90
+
+export function runSummary(report: RunReport, names: { idSecretName: string; tokenSecretName: string }): string {
+  const lines: string[] = [`## ${SUMMARY_TITLES[report.command]}`, '', statusLine(report), '']
+  const facts: [string, string][] = []
+  if (report.previousToken) {
+    facts.push(['Previous token', `${code(report.previousToken.id)} ${report.previousToken.name}`])
+    facts.push(['Previous token deleted', report.previousTokenDeleted ? 'yes' : 'no'])
+  }
+  if (report.newToken) {
+    facts.push(['New token', `${code(report.newToken.id)} ${report.newToken.name}`])
+    facts.push(['Expires', report.newToken.expiresAt ? formatTime(report.newToken.expiresAt) : 'never'])
+    if (report.newTokenDeleted) facts.push(['New token deleted again', 'yes (no target uses it)'])
+  } else if (report.dryRun || report.skipped) {
+    facts.push(['New token lifetime', report.ttlSeconds === undefined ? 'no expiry' : formatAge(report.ttlSeconds)])
+  }
+  facts.push(['Secrets', `${code(names.idSecretName)}, ${code(names.tokenSecretName)}`])
+  lines.push(...facts.map(([what, value]) => `- **${what}**: ${value}`), '')
+  lines.push('### Accesses', '', ...describeGrants(report.grants).map((g) => `- ${g}`), '')
+  const rows = report.targets.map((t) => [t.label, OUTCOME_TEXT[t.outcome], targetDetail(t)])
+  lines.push('### Targets', '', table(['Target', 'Result', 'Detail'], rows), '')
+  if (report.problems.length > 0) lines.push('### What to do', '', ...report.problems.map((p) => `- ${p}`), '')
+  return lines.join('\n')
+}
+
+function statusLine(report: RunReport): string {
+  if (report.skipped) return `**Skipped**: ${report.skipped}`
+  if (report.problems.length > 0) return '**Failed**: see the targets and what to do below.'
+  return report.command === 'rotate'
+    ? '**Rotated**: every target holds the new pair.'
+    : '**Created**: every target holds the new pair.'
+}
+
+export function listSummary(organization: string, tokens: readonly ServiceToken[], now: Date): string {
+  const rows = tokens.map((t) => {
+    const ageSeconds = (now.getTime() - Date.parse(t.created_at)) / 1000
+    return [
+      code(t.id),
+      t.name ?? t.display_name ?? '',
+      formatAge(ageSeconds),
+      t.expires_at ? formatTime(t.expires_at) : 'never',
+      t.last_used_at ? formatTime(t.last_used_at) : 'never',
+      ageSeconds > ROTATE_AFTER_DAYS * 86_400 ? `⚠️ older than ${ROTATE_AFTER_DAYS} days: rotate` : ''
+    ]
+  })
+  return [
+    `## ${SUMMARY_TITLES.list} in ${organization}`,
+    '',
+    table(['ID', 'Name', 'Age', 'Expires', 'Last used', 'Note'], rows),
+    ''
+  ].join('\n')
+}
+
+export function deleteSummary(text: string, tokenId: string): string {
+  return `## ${SUMMARY_TITLES.delete}\n\n${text.replace(tokenId, code(tokenId))}\n`
+}
+
+/** A run that stopped with an error before any secret was written: say so, and what went wrong, once. */
+export function failureSummary(command: Command | undefined, error: unknown, message: string): string {
+  const title = command === undefined ? 'PlanetScale service token action' : SUMMARY_TITLES[command]
+  const status =
+    error instanceof InputError
+      ? '**Failed**: an input is invalid; nothing was requested or changed.'
+      : '**Failed**: no secret was changed.'
+  return [`## ${title}`, '', status, '', '```', message, '```', ''].join('\n')
+}
