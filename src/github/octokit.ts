@@ -6,7 +6,6 @@ import { throttling } from '@octokit/plugin-throttling'
 // The build plugin-throttling itself uses, so the bundle holds one copy.
 import Bottleneck from 'bottleneck/light.js'
 import type { Logger } from '../rotation/ports.js'
-import { yieldWithSetImmediate } from './bottleneck-yield.js'
 import {
   DEFAULT_THROTTLE_LIMITS,
   rateLimitHandlers,
@@ -47,7 +46,6 @@ export interface OctokitOptions {
 }
 
 export function createOctokit(options: OctokitOptions): GitHubClient {
-  yieldWithSetImmediate()
   const { log } = options
   const limits = { ...DEFAULT_THROTTLE_LIMITS, ...options.throttleLimits }
   return new GitHubOctokit({
