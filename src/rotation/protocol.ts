@@ -7,7 +7,7 @@ import type { Config, Ttl } from '../inputs/config.js'
 import type { ServiceToken } from '../planetscale/types.js'
 import { formatAge } from '../report/format.js'
 import { describeGrants, lacksSelfRotationAccesses } from './accesses.js'
-import { check, type CheckResult } from './1-check.js'
+import { check, type CheckRequest, type CheckResult } from './1-check.js'
 import { discard, newToken, undeletedAdvice } from './2-new-token.js'
 import { writeTargets } from './5-write-targets.js'
 import { retirePrevious } from './6-retire-previous.js'
@@ -68,7 +68,7 @@ export async function create(deps: ProtocolDeps, config: CreateConfig): Promise<
   return carryOut(deps, config, checked, ttlSeconds, undefined)
 }
 
-function checkRequest(config: CommonConfig, tokenId: string | undefined): Parameters<typeof check>[1] {
+function checkRequest(config: CommonConfig, tokenId: string | undefined): CheckRequest {
   return {
     organization: config.organization,
     actionTokenId: config.credentials.id,
