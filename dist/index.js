@@ -5460,6 +5460,9 @@ var OUTCOME_TEXT = {
   planned: "\u{1F4DD} would be written"
 };
 var ROTATE_AFTER_DAYS = 90;
+function dueForRotation(token, now) {
+  return now.getTime() - Date.parse(token.created_at) > ROTATE_AFTER_DAYS * 864e5;
+}
 function runSummary(report, names) {
   const lines = [`## ${SUMMARY_TITLES[report.command]}`, "", statusLine(report), ""];
   const facts = [];
@@ -5496,7 +5499,7 @@ function listSummary(organization, tokens, now) {
       formatAge(ageSeconds),
       t2.expires_at ? formatTime(t2.expires_at) : "never",
       t2.last_used_at ? formatTime(t2.last_used_at) : "never",
-      ageSeconds > ROTATE_AFTER_DAYS * 86400 ? `\u26A0\uFE0F older than ${ROTATE_AFTER_DAYS} days: rotate` : ""
+      dueForRotation(t2, now) ? `\u26A0\uFE0F older than ${ROTATE_AFTER_DAYS} days: rotate` : ""
     ];
   });
   return [
@@ -5569,9 +5572,8 @@ async function listCommand(config, deps) {
   for (const t2 of tokens) {
     deps.log.info(`  ${t2.id}  ${t2.name ?? "(unnamed)"}  created ${t2.created_at}  expires ${t2.expires_at ?? "never"}`);
   }
-  for (const t2 of tokens) {
+  for (const t2 of tokens.filter((token) => dueForRotation(token, now))) {
     const days = Math.floor((now.getTime() - Date.parse(t2.created_at)) / 864e5);
-    if (days <= ROTATE_AFTER_DAYS) continue;
     deps.log.warning(
       `Token ${t2.id} (${t2.name ?? "unnamed"}) is ${days} days old: rotate it (PlanetScale recommends at least every ${ROTATE_AFTER_DAYS} days).`
     );

@@ -17,6 +17,8 @@ interface Case {
 }
 
 const PASTED_SECRET = 'pscale_tkn_pastedIntoTheWrongInput0000000001'
+/** A secret with no known token prefix: only redaction by value can keep it out of the output. */
+const UNPREFIXED_SECRET = 'Zq8unprefixedServiceTokenValue'
 
 const CASES: Case[] = [
   // command
@@ -49,6 +51,13 @@ const CASES: Case[] = [
     input: 'service-token-id',
     says: /looks like a service token secret/,
     hidden: PASTED_SECRET
+  },
+  {
+    name: 'the service token (no known prefix) echoed in another input: redacted by value everywhere',
+    inputs: () => ({ 'service-token': UNPREFIXED_SECRET, organization: `${UNPREFIXED_SECRET}/acme` }),
+    input: 'organization',
+    says: /"\[redacted\]\/acme" is not a PlanetScale organization name/,
+    hidden: UNPREFIXED_SECRET
   },
   {
     name: 'targets without a github-token',

@@ -23,6 +23,11 @@ const OUTCOME_TEXT: Record<TargetOutcome, string> = {
 /** PlanetScale's advice: rotate service tokens at least this often. */
 export const ROTATE_AFTER_DAYS = 90
 
+/** Older than PlanetScale's advice: warned about in `list`'s log and summary alike. */
+export function dueForRotation(token: ServiceToken, now: Date): boolean {
+  return now.getTime() - Date.parse(token.created_at) > ROTATE_AFTER_DAYS * 86_400_000
+}
+
 export function runSummary(report: RunReport, names: { idSecretName: string; tokenSecretName: string }): string {
   const lines: string[] = [`## ${SUMMARY_TITLES[report.command]}`, '', statusLine(report), '']
   const facts: [string, string][] = []
@@ -63,7 +68,7 @@ export function listSummary(organization: string, tokens: readonly ServiceToken[
       formatAge(ageSeconds),
       t.expires_at ? formatTime(t.expires_at) : 'never',
       t.last_used_at ? formatTime(t.last_used_at) : 'never',
-      ageSeconds > ROTATE_AFTER_DAYS * 86_400 ? `⚠️ older than ${ROTATE_AFTER_DAYS} days: rotate` : ''
+      dueForRotation(t, now) ? `⚠️ older than ${ROTATE_AFTER_DAYS} days: rotate` : ''
     ]
   })
   return [
