@@ -10,7 +10,7 @@ import { bundleSize, measureColdStart } from './cold-start.js'
 import { printReport, type BenchReport } from './report.js'
 import { measure, type RunFigures, type RunSpec } from './run.js'
 import { MIXED_TARGETS, repoTargets } from './scenario.js'
-import { parseArgs, scaledLimitPerWindow, spacingMs, type BenchSettings } from './settings.js'
+import { journalBudget, parseArgs, scaledLimitPerWindow, spacingMs, type BenchSettings } from './settings.js'
 
 const RESULTS = resolve(import.meta.dirname, 'results')
 
@@ -73,8 +73,8 @@ function githubRuns(settings: BenchSettings): RunSpec[] {
   }
   const targets = repoTargets(settings.githubTargets)
   const scenario = `GitHub limits, ${targets.length} repos`
-  // Generous: 2N writes one second apart, plus room for waits GitHub asks for.
-  const timeoutMs = (2 * targets.length + 60) * 1000
+  // Generous: 2N secret writes and the journal's one second apart, plus room for waits GitHub asks for.
+  const timeoutMs = (2 * targets.length + journalBudget(targets.length) + 60) * 1000
   const ratePerMinute = settings.githubAllowedPerMinute
   return [
     { scenario, variant: 'action', targets, emulator, ratePerMinute, runner: { kind: 'action', env: {}, timeoutMs } },

@@ -6,7 +6,10 @@ export interface RequestCounts {
   total: number
   planetscale: number
   github: number
+  /** Every GitHub write: secret PUTs and the journal's variable writes (they share GitHub's write limit). */
   githubWrites: number
+  /** The journal's variable writes (POST creates, PATCH updates). */
+  journalWrites: number
 }
 
 export function countRequests(log: readonly LogEntry[]): RequestCounts {
@@ -15,7 +18,8 @@ export function countRequests(log: readonly LogEntry[]): RequestCounts {
     total: log.length,
     planetscale: log.length - github.length,
     github: github.length,
-    githubWrites: github.filter(isWrite).length
+    githubWrites: github.filter(isWrite).length,
+    journalWrites: github.filter(isJournalWrite).length
   }
 }
 
@@ -82,28 +86,30 @@ export function pairWindows(log: readonly LogEntry[], idName: string, tokenName:
 }
 
 export interface Phases {
-  /** First request start → first GitHub write start: check, create, grant, test. */
+  /** First request start → first GitHub write start: the journal read and the check. */
   beforeWritesMs: number
-  /** First GitHub write start → last GitHub write end. */
+  /** First GitHub write start → last GitHub write end: the journal's intent to its last write. */
   writesMs: number
-  /** Last GitHub write end → last request end: deleting the old token. */
+  /** Last GitHub write end → last request end. */
   afterWritesMs: number
-  /** Smallest gap between the starts of two consecutive writes as they reached GitHub. */
+  /** Smallest gap between the starts of two consecutive pacer turns as they reached GitHub. */
   minWriteGapMs: number
 }
 
 export function phases(log: readonly LogEntry[]): Phases {
-  const writes = log.filter((e) => e.api === 'github' && isWrite(e))
-  const starts = writes.map((e) => e.startedAt).sort((a, b) => a - b)
-  if (starts.length === 0)
+  const writes = log.filter(isWrite).sort((a, b) => a.startedAt - b.startedAt)
+  if (writes.length === 0)
     return { beforeWritesMs: Number.NaN, writesMs: Number.NaN, afterWritesMs: Number.NaN, minWriteGapMs: Number.NaN }
   const first = Math.min(...log.map((e) => e.startedAt))
   const last = Math.max(...log.map((e) => e.endedAt))
   const writesEnd = Math.max(...writes.map((e) => e.endedAt))
-  const gaps = starts.slice(1).map((s, i) => s - starts[i]!)
+  // A journal write GitHub answers "missing" or "exists" is followed at once by its other form, inside the
+  // same pacer turn: spaced from the previous turn, not from the refused request.
+  const turns = writes.filter((w, i) => i === 0 || !isFallbackOf(writes[i - 1]!, w)).map((e) => e.startedAt)
+  const gaps = turns.slice(1).map((s, i) => s - turns[i]!)
   return {
-    beforeWritesMs: starts[0]! - first,
-    writesMs: writesEnd - starts[0]!,
+    beforeWritesMs: writes[0]!.startedAt - first,
+    writesMs: writesEnd - writes[0]!.startedAt,
     afterWritesMs: last - writesEnd,
     minWriteGapMs: gaps.length > 0 ? Math.min(...gaps) : Number.NaN
   }
@@ -116,8 +122,28 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+const WRITE_METHODS = new Set(['PUT', 'POST', 'PATCH', 'DELETE'])
+// Repository and organization variables live under /actions/variables, an environment's under /variables.
+const VARIABLES = /\/variables(?:\/[^/]+)?$/
+
+/** What GitHub counts against its write limit (the emulator too): any GitHub request but a read. */
 function isWrite(entry: LogEntry): boolean {
-  return entry.method === 'PUT' || entry.method === 'DELETE'
+  return entry.api === 'github' && WRITE_METHODS.has(entry.method)
+}
+
+function isJournalWrite(entry: LogEntry): boolean {
+  return isWrite(entry) && (entry.method === 'POST' || entry.method === 'PATCH') && VARIABLES.test(entry.path)
+}
+
+/** A create after an update answered 404, or an update after a create answered 409/422: the store's fallback. */
+function isFallbackOf(refused: LogEntry, next: LogEntry): boolean {
+  return (
+    isJournalWrite(refused) &&
+    isJournalWrite(next) &&
+    refused.method !== next.method &&
+    (refused.status === 404 || refused.status === 409 || refused.status === 422) &&
+    next.startedAt >= refused.endedAt
+  )
 }
 
 function isSuccess(entry: LogEntry): boolean {

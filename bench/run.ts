@@ -13,7 +13,15 @@ import {
   type Phases,
   type RequestCounts
 } from './metrics.js'
-import { ID_NAME, ORG, TOKEN_NAME, rotationProblems, startBenchScenario } from './scenario.js'
+import {
+  ID_NAME,
+  ORG,
+  ROTATION_REPO,
+  TOKEN_NAME,
+  journalText,
+  rotationProblems,
+  startBenchScenario
+} from './scenario.js'
 
 export type Runner = { kind: 'action'; env: Record<string, string>; timeoutMs: number } | { kind: 'baseline' }
 
@@ -34,7 +42,10 @@ export interface RunFigures {
   variant: string
   targets: number
   ratePerMinute: number
-  /** Exit 0 (baseline: no failure), every target holds a working new pair, the old token is gone, no leak. */
+  /**
+   * Exit 0 (baseline: no failure), every target holds a working new pair, no leak; the action: the due token
+   * deleted, the old one scheduled in the journal; the baseline: the old token deleted.
+   */
   ok: boolean
   problems: string[]
   requests: RequestCounts
@@ -62,11 +73,18 @@ export async function measure(spec: RunSpec): Promise<RunFigures> {
     let firstRequestMs: number | undefined
     const started = performance.now()
     if (spec.runner.kind === 'action') {
-      const run = await runAction(s.inputs, { env: spec.runner.env, timeoutMs: spec.runner.timeoutMs })
+      const run = await runAction(s.inputs, {
+        // The default journal lives in the rotation repository's variables: the one the scenario seeded.
+        env: { GITHUB_REPOSITORY: ROTATION_REPO, ...spec.runner.env },
+        timeoutMs: spec.runner.timeoutMs
+      })
       processMs = performance.now() - started
       firstRequestMs = s.emu.log.length > 0 ? Math.min(...s.emu.log.map((e) => e.startedAt)) - started : undefined
       if (run.code !== 0) problems.push(`exit ${run.code ?? run.signal}: ${lastLine(run.stdout)}`)
       problems.push(...findLeaks(run, s.secrets()))
+      // The journal holds IDs, names and times, never a token value.
+      const journal = journalText(s) ?? ''
+      if (s.secrets().some((secret) => secret && journal.includes(secret))) problems.push('the journal holds a secret')
     } else {
       const result = await runBaseline({
         planetscaleUrl: s.emu.planetscaleUrl,
@@ -80,7 +98,7 @@ export async function measure(spec: RunSpec): Promise<RunFigures> {
       })
       if (!result.ok) problems.push(`failed after ${result.targetsWritten} target(s): ${result.failure ?? ''}`)
     }
-    if (problems.length === 0) problems.push(...rotationProblems(s))
+    if (problems.length === 0) problems.push(...rotationProblems(s, spec.runner.kind))
     const log = [...s.emu.log]
     const windows = pairWindows(log, ID_NAME, TOKEN_NAME)
     return {

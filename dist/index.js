@@ -825,20 +825,20 @@ var require_light = __commonJS({
             return Object.keys(this.instances);
           }
           async clusterKeys() {
-            var cursor, end, found, i2, k2, keys, len, next, start;
+            var cursor, end, found, i2, k2, keys, len, next, start2;
             if (this.connection == null) {
               return this.Promise.resolve(this.keys());
             }
             keys = [];
             cursor = null;
-            start = `b_${this.id}-`.length;
+            start2 = `b_${this.id}-`.length;
             end = "_settings".length;
             while (cursor !== 0) {
               [next, found] = await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
               cursor = ~~next;
               for (i2 = 0, len = found.length; i2 < len; i2++) {
                 k2 = found[i2];
-                keys.push(k2.slice(start, -end));
+                keys.push(k2.slice(start2, -end));
               }
             }
             return keys;
@@ -1273,13 +1273,13 @@ var require_light = __commonJS({
             return job.promise;
           }
           wrap(fn) {
-            var schedule, wrapped;
-            schedule = this.schedule.bind(this);
+            var schedule2, wrapped;
+            schedule2 = this.schedule.bind(this);
             wrapped = function(...args) {
-              return schedule(fn.bind(this), ...args);
+              return schedule2(fn.bind(this), ...args);
             };
             wrapped.withOptions = function(options, ...args) {
-              return schedule(options, fn, ...args);
+              return schedule2(options, fn, ...args);
             };
             return wrapped;
           }
@@ -5456,7 +5456,8 @@ var OUTCOME_TEXT = {
   restored: "\u26A0\uFE0F failed, old pair restored",
   unchanged: "\u26A0\uFE0F failed, unchanged (old pair)",
   skipped: "\u23ED\uFE0F not written (old pair)",
-  broken: "\u274C inconsistent: needs attention",
+  uncertain: "\u26A0\uFE0F uncertain: may hold either pair (next run rewrites it)",
+  broken: "\u274C inconsistent: the next run repairs it",
   planned: "\u{1F4DD} would be written"
 };
 var ROTATE_AFTER_DAYS = 90;
@@ -5469,6 +5470,8 @@ function runSummary(report, names) {
   if (report.previousToken) {
     facts.push(["Previous token", `${code(report.previousToken.id)} ${report.previousToken.name}`]);
     facts.push(["Previous token deleted", report.previousTokenDeleted ? "yes" : "no"]);
+    if (report.previousTokenRetiresAt)
+      facts.push(["Previous token retires", `${formatTime(report.previousTokenRetiresAt)} (a later run deletes it)`]);
   }
   if (report.newToken) {
     facts.push(["New token", `${code(report.newToken.id)} ${report.newToken.name}`]);
@@ -5478,10 +5481,14 @@ function runSummary(report, names) {
     facts.push(["New token lifetime", report.ttlSeconds === void 0 ? "no expiry" : formatAge(report.ttlSeconds)]);
   }
   facts.push(["Secrets", `${code(names.idSecretName)}, ${code(names.tokenSecretName)}`]);
+  facts.push(["Journal", report.journal === "none" ? "none" : code(report.journal)]);
   lines.push(...facts.map(([what, value]) => `- **${what}**: ${value}`), "");
   lines.push("### Accesses", "", ...describeGrants(report.grants).map((g2) => `- ${g2}`), "");
   const rows = report.targets.map((t2) => [t2.label, OUTCOME_TEXT[t2.outcome], targetDetail(t2)]);
   lines.push("### Targets", "", table(["Target", "Result", "Detail"], rows), "");
+  if (report.repaired.length > 0) lines.push("### Repaired", "", ...report.repaired.map((p2) => `- ${p2}`), "");
+  if (report.retired.length > 0) lines.push("### Retired", "", ...report.retired.map((p2) => `- ${p2}`), "");
+  if (report.nextRun.length > 0) lines.push("### The next run", "", ...report.nextRun.map((p2) => `- ${p2}`), "");
   if (report.problems.length > 0) lines.push("### What to do", "", ...report.problems.map((p2) => `- ${p2}`), "");
   return lines.join("\n");
 }
@@ -5547,6 +5554,8 @@ function runOutputs(report) {
     outputs["previous-token-id"] = report.previousToken?.id ?? "";
     outputs.rotated = String(report.rotated);
     outputs["previous-token-deleted"] = String(report.previousTokenDeleted);
+    outputs["previous-token-retires-at"] = report.previousTokenRetiresAt ?? "";
+    outputs.repaired = String(report.repaired.length > 0);
   }
   outputs["expires-at"] = report.newToken?.expiresAt ?? "";
   outputs["targets-written"] = String(targetsWritten(report));
@@ -5582,39 +5591,547 @@ async function listCommand(config, deps) {
   return {};
 }
 
+// src/rotation/0-journal.ts
+import { randomBytes } from "node:crypto";
+var JOURNAL_VERSION = 1;
+var JOURNAL_WRITES_BASE = 3;
+var TARGETS_PER_JOURNAL_WRITE = 10;
+function emptyJournal() {
+  return { version: JOURNAL_VERSION, stale: [], markers: [], retiring: [] };
+}
+function newMarker() {
+  return `r-${randomBytes(5).toString("hex")}`;
+}
+function nameWithMarker(name, marker) {
+  return `${name} ${marker}`;
+}
+function hasMarker(name, marker) {
+  return name !== null && name !== void 0 && name.split(/\s+/).includes(marker);
+}
+var ID = /^[a-z0-9]{1,64}$/;
+var TARGET_STATES = [
+  "pending",
+  "written",
+  "unchanged",
+  "restored",
+  "uncertain",
+  "broken",
+  "skipped"
+];
+function parseJournal(raw, label) {
+  if (raw === void 0 || raw.trim() === "") return emptyJournal();
+  const refuse = (why) => {
+    throw new RotationError(
+      `The journal ${label} cannot be read (${why}). Nothing was changed. It is written by this action only: if it was edited by hand, put back a copy if you have one, or delete the variable (the next run then starts a new journal; tokens it listed must be deleted by hand).`
+    );
+  };
+  let value;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return refuse("it is not JSON");
+  }
+  if (!isRecord(value)) return refuse("it is not a JSON object");
+  if (value.version !== JOURNAL_VERSION) return refuse(`version ${String(value.version)}, expected ${JOURNAL_VERSION}`);
+  const ids = (field) => {
+    const list = value[field] ?? [];
+    if (!Array.isArray(list) || !list.every((id) => typeof id === "string" && ID.test(id)))
+      return refuse(`"${field}" is not a list of token IDs`);
+    return list;
+  };
+  const optionalId = (record, field) => {
+    const id = record[field];
+    if (id === void 0) return void 0;
+    if (typeof id !== "string" || !ID.test(id)) return refuse(`"${field}" is not a token ID`);
+    return id;
+  };
+  const time = (record, field) => {
+    const at2 = record[field];
+    if (typeof at2 !== "string" || Number.isNaN(Date.parse(at2))) return refuse(`"${field}" is not a time`);
+    return at2;
+  };
+  const markers = value.markers ?? [];
+  if (!Array.isArray(markers) || !markers.every((m2) => typeof m2 === "string" && /^r-[0-9a-f]{4,32}$/.test(m2)))
+    return refuse('"markers" is not a list of markers');
+  const retiringRaw = value.retiring ?? [];
+  if (!Array.isArray(retiringRaw)) return refuse('"retiring" is not a list');
+  const retiring = retiringRaw.map((entry) => {
+    if (!isRecord(entry)) return refuse('a "retiring" entry is not an object');
+    const retiring2 = {
+      id: optionalId(entry, "id") ?? refuse('a "retiring" entry has no id'),
+      after: time(entry, "after")
+    };
+    if (entry.replacedAt !== void 0) retiring2.replacedAt = time(entry, "replacedAt");
+    return retiring2;
+  });
+  const state = {
+    version: JOURNAL_VERSION,
+    stale: ids("stale"),
+    markers,
+    retiring
+  };
+  if (value.targets !== void 0) {
+    if (!Array.isArray(value.targets) || !value.targets.every((t2) => typeof t2 === "string"))
+      return refuse('"targets" is not a list of target labels');
+    state.targets = value.targets;
+  }
+  const line = optionalId(value, "line");
+  const current = optionalId(value, "current");
+  if (line) state.line = line;
+  if (current) state.current = current;
+  if (value.open !== void 0) {
+    const open2 = value.open;
+    if (!isRecord(open2)) return refuse('"open" is not an object');
+    const phase = open2.phase;
+    if (phase !== "creating" && phase !== "writing" && phase !== "written") return refuse('"open.phase" is unknown');
+    if (typeof open2.marker !== "string" || !/^r-[0-9a-f]{4,32}$/.test(open2.marker))
+      return refuse('"open.marker" is not a marker');
+    if (typeof open2.run !== "string") return refuse('"open.run" is not a run');
+    const targets = open2.targets ?? {};
+    if (!isRecord(targets) || !Object.values(targets).every((t2) => TARGET_STATES.includes(t2)))
+      return refuse('"open.targets" holds an unknown target state');
+    const grace = open2.graceSeconds;
+    if (grace !== null && (typeof grace !== "number" || !(grace >= 0))) return refuse('"open.graceSeconds" is invalid');
+    state.open = {
+      marker: open2.marker,
+      run: open2.run,
+      startedAt: time(open2, "startedAt"),
+      leaseUntil: time(open2, "leaseUntil"),
+      phase,
+      targets,
+      graceSeconds: grace
+    };
+    const from = optionalId(open2, "from");
+    const to = optionalId(open2, "to");
+    if (from) state.open.from = from;
+    if (to) state.open.to = to;
+    if (open2.writtenAt !== void 0) state.open.writtenAt = time(open2, "writtenAt");
+  }
+  if (isRecord(value.updated) && typeof value.updated.run === "string" && typeof value.updated.at === "string")
+    state.updated = { run: value.updated.run, at: value.updated.at };
+  return state;
+}
+function serializeJournal(state) {
+  return JSON.stringify(state);
+}
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function namedTokens(state) {
+  const ids = [state.current, state.open?.to, state.open?.from, ...state.stale, ...state.retiring.map((r2) => r2.id)];
+  return [...new Set(ids.filter((id) => id !== void 0))];
+}
+function runOf(run2) {
+  return run2.split("/")[0] ?? run2;
+}
+function openRotationStatus(state, runId, now, targets) {
+  const open2 = state.open;
+  if (!open2) return "none";
+  if (Date.parse(open2.leaseUntil) <= now.getTime()) return "take-over";
+  const sameTargets = targets === void 0 || sameSet(Object.keys(open2.targets), targets);
+  if (runOf(open2.run) === runOf(runId) && sameTargets) return "take-over";
+  return { busy: open2 };
+}
+function sameSet(a2, b2) {
+  const left = new Set(a2.map((x2) => x2.toLowerCase()));
+  const right = new Set(b2.map((x2) => x2.toLowerCase()));
+  return left.size === right.size && [...left].every((x2) => right.has(x2));
+}
+function unfinished(state) {
+  return state.open !== void 0 || state.stale.length > 0;
+}
+function dueRetirements(state, now) {
+  return state.retiring.filter((r2) => Date.parse(r2.after) <= now.getTime());
+}
+var Journal = class _Journal {
+  constructor(store, state, runId, now, last = void 0) {
+    this.store = store;
+    this.state = state;
+    this.runId = runId;
+    this.now = now;
+    this.last = last;
+  }
+  store;
+  state;
+  runId;
+  now;
+  last;
+  writes = 0;
+  get enabled() {
+    return this.store !== void 0;
+  }
+  get label() {
+    return this.store?.label ?? "none";
+  }
+  static async read(store, runId, now) {
+    const raw = store ? await store.read() : void 0;
+    return new _Journal(store, parseJournal(raw, store?.label ?? "none"), runId, now, raw);
+  }
+  /** Writes the state; a failure is a RotationError that says what the next run will find. */
+  async save() {
+    if (!this.store) return;
+    this.state.updated = { run: this.runId, at: this.now().toISOString() };
+    const value = serializeJournal(this.state);
+    try {
+      await this.store.write(value);
+      this.last = value;
+      this.writes++;
+    } catch (error2) {
+      throw new RotationError(`Writing the journal ${this.store.label} failed: ${errorMessage(error2)}`);
+    }
+  }
+  /**
+   * Re-reads the store: false when another run wrote it since this run read or wrote it (the journal
+   * is written whole, so writing over that would lose the other run's record).
+   */
+  async unchanged() {
+    if (!this.store) return true;
+    return await this.store.read() === this.last;
+  }
+  /** Re-reads the store: false when another run has written its own rotation since this run's last write. */
+  async stillOurs(marker) {
+    if (!this.store) return true;
+    const latest = parseJournal(await this.store.read(), this.store.label);
+    return latest.open?.marker === marker;
+  }
+};
+
+// src/rotation/6-retire-previous.ts
+var RECENT_USE_MS = 60 * 6e4;
+async function deleteTokens(deps, planetscale, ids, why, replacedAt) {
+  const result = { deleted: [], failed: [] };
+  for (const id of ids) {
+    const since = replacedAt(id);
+    if (since !== void 0) await warnIfUsedSince(deps, planetscale, id, since);
+    try {
+      const outcome = await planetscale.deleteToken(id);
+      result.deleted.push(id);
+      deps.log.info(`${outcome === "deleted" ? "Deleted" : "Already gone:"} token ${id} (${why}).`);
+    } catch (error2) {
+      result.failed.push({ id, message: errorMessage(error2) });
+      deps.log.warning(`Could not delete token ${id} (${why}): ${errorMessage(error2)}`);
+    }
+  }
+  return result;
+}
+async function warnIfUsedSince(deps, planetscale, id, since) {
+  let token;
+  try {
+    token = await planetscale.getToken(id);
+  } catch {
+    return;
+  }
+  const lastUsed = token.last_used_at ? Date.parse(token.last_used_at) : NaN;
+  const ago = deps.now().getTime() - lastUsed;
+  if (lastUsed > since && ago >= 0 && ago < RECENT_USE_MS) {
+    deps.log.warning(
+      `Token ${id} was last used ${formatAge(ago / 1e3)} ago, after it was replaced: some job or system still holds the old pair. It is retired as scheduled; if something breaks, give it the new pair (or use a longer \`delete-previous\`).`
+    );
+  }
+}
+async function findOrphans(planetscale, markers, known) {
+  if (markers.length === 0) return [];
+  const tokens = await planetscale.listTokens();
+  return tokens.filter((t2) => !known.has(t2.id) && markers.some((m2) => hasMarker(t2.name, m2))).map((t2) => t2.id);
+}
+function graceSeconds(policy) {
+  if (policy.kind === "never") return null;
+  return policy.kind === "now" ? 0 : policy.seconds;
+}
+function schedule(run2, ids, grace, fromMs) {
+  if (grace === null || ids.length === 0) return void 0;
+  const after = new Date(fromMs + grace * 1e3).toISOString();
+  const replacedAt = new Date(fromMs).toISOString();
+  const state = run2.journal.state;
+  for (const id of ids) if (!state.retiring.some((r2) => r2.id === id)) state.retiring.push({ id, after, replacedAt });
+  return after;
+}
+function noteDeletions(run2, ids, why) {
+  for (const id of ids) run2.report.retired.push(`Deleted ${id} (${why}).`);
+}
+async function housekeeping(run2, save) {
+  const { deps, report } = run2;
+  const state = run2.journal.state;
+  const protect = /* @__PURE__ */ new Set([run2.credentials.id, run2.config.credentials.id]);
+  const due = dueRetirements(state, deps.now()).filter((r2) => !protect.has(r2.id));
+  let changed = false;
+  if (due.length > 0) {
+    const replacedAt = (id) => {
+      const at2 = due.find((r2) => r2.id === id)?.replacedAt;
+      return at2 === void 0 ? void 0 : Date.parse(at2);
+    };
+    const ids = due.map((r2) => r2.id);
+    const result = await deleteTokens(deps, deps.planetscale, ids, "its grace is over", replacedAt);
+    noteDeletions(run2, result.deleted, "replaced earlier; its grace was over");
+    state.retiring = state.retiring.filter((r2) => !result.deleted.includes(r2.id));
+    for (const failure of result.failed)
+      report.problems.push(`Deleting token ${failure.id} (due for retirement) failed: ${failure.message}`);
+    changed = result.deleted.length > 0;
+  }
+  if (state.markers.length > 0) {
+    const known = /* @__PURE__ */ new Set([...namedTokens(state), ...run2.replaced, ...protect]);
+    const orphans = await findOrphans(deps.planetscale, state.markers, known);
+    const why = "an interrupted run made it; no target holds it";
+    const result = await deleteTokens(deps, deps.planetscale, orphans, why, () => void 0);
+    noteDeletions(run2, result.deleted, "made by an interrupted run; no target held it");
+    if (result.deleted.length > 0)
+      report.repaired.push(
+        `Deleted ${result.deleted.length} token(s) that interrupted runs left: ${result.deleted.join(", ")}.`
+      );
+    if (result.failed.length === 0) {
+      state.markers = [];
+      changed = true;
+    }
+    for (const failure of result.failed)
+      report.problems.push(`Deleting token ${failure.id}, left by an interrupted run, failed: ${failure.message}`);
+  }
+  if (!save || !(changed || run2.journalChanged)) return;
+  if (await run2.journal.unchanged()) await run2.journal.save();
+  else deps.log.warning(`Another run wrote the journal ${run2.journal.label} meanwhile; this run leaves it as is.`);
+}
+async function retireReplaced(run2, created, oldToken, selfRotation, writtenAt) {
+  const { deps, report, config } = run2;
+  const retire = [...oldToken ? [oldToken.id] : [], ...run2.replaced].filter((id) => id !== created.id);
+  const policy = config.deletePrevious;
+  if (policy.kind === "never") {
+    deps.log.info(`Keeping the previous token(s) ${retire.join(", ") || "none"} (delete-previous: false).`);
+    return;
+  }
+  if (policy.kind === "after" && policy.seconds > 0) {
+    const after = schedule(run2, retire, policy.seconds, Date.parse(writtenAt));
+    if (after === void 0) return;
+    if (oldToken) report.previousTokenRetiresAt = after;
+    const until = formatTime(after);
+    for (const id of retire)
+      report.retired.push(`${id} stays valid until ${until}; the first run after that deletes it.`);
+    report.nextRun.push(`Delete ${retire.join(", ")} once ${until} has passed.`);
+    deps.log.info(`Keeping ${retire.join(", ")} until ${until} (delete-previous: ${formatAge(policy.seconds)}).`);
+    return;
+  }
+  const planetscale = selfRotation ? deps.planetscaleAs({ id: created.id, token: created.token }) : deps.planetscale;
+  const deletable = retire.filter((id) => id !== run2.credentials.id || selfRotation);
+  const writtenMs = Date.parse(writtenAt);
+  const result = await deleteTokens(deps, planetscale, deletable, "every target holds the new pair", () => writtenMs);
+  report.previousTokenDeleted = oldToken !== void 0 && result.deleted.includes(oldToken.id);
+  noteDeletions(run2, result.deleted, "replaced; every target holds the new pair");
+  for (const failure of result.failed) {
+    report.problems.push(
+      `Every target holds the new pair, but deleting the replaced token ${failure.id} failed: ${failure.message} ` + (run2.journal.enabled ? "The next run deletes it." : `Delete it with \`command: delete\` and \`token-id: ${failure.id}\`.`)
+    );
+  }
+  schedule(
+    run2,
+    result.failed.map((f2) => f2.id),
+    0,
+    deps.now().getTime()
+  );
+}
+
+// src/rotation/0-start.ts
+async function start(deps, config) {
+  const [read, first] = await Promise.all([
+    Journal.read(deps.journal, config.runId, deps.now).then(
+      (journal2) => ({ journal: journal2 }),
+      (error2) => ({ error: error2 })
+    ),
+    deps.planetscale.listOrganizations().then(
+      (organizations) => ({ organizations }),
+      (error2) => ({ error: error2 })
+    )
+  ]);
+  if ("error" in read) throw read.error;
+  const { journal } = read;
+  const given = config.credentials;
+  if ("organizations" in first) return { journal, credentials: given, deps, organizations: first.organizations };
+  if (!refused(first.error)) throw first.error;
+  for (const id of namedTokens(journal.state)) {
+    if (id === given.id) continue;
+    const candidate = { id, token: given.token };
+    const planetscale = deps.planetscaleAs(candidate);
+    try {
+      const organizations = await planetscale.listOrganizations();
+      deps.log.warning(
+        `The pair given (${given.id} with its token) was refused, but the token authenticates with ${id}, which the journal names: an interrupted run left the pair half-written. Going on as ${id}; this run writes a matching pair to every target.`
+      );
+      return { journal, credentials: candidate, deps: { ...deps, planetscale }, organizations, repairedFrom: given.id };
+    } catch (error2) {
+      if (!refused(error2)) throw error2;
+    }
+  }
+  throw first.error;
+}
+function refused(error2) {
+  return error2 instanceof PlanetScaleError && (error2.status === 401 || error2.status === 404);
+}
+function settleEarlierRuns(run2) {
+  const state = run2.journal.state;
+  const labels = run2.config.targets.map((t2) => t2.label);
+  const status = openRotationStatus(state, run2.config.runId, run2.deps.now(), labels);
+  if (typeof status === "object") throw new RotationError(busyMessage(status.busy, run2.journal.label));
+  checkSameLine(run2, labels);
+  const open2 = status === "take-over" ? state.open : void 0;
+  if (open2?.phase === "written") closeWritten(run2, open2);
+  else if (open2) takeOver(run2, open2);
+  for (const id of state.stale) run2.replaced.add(id);
+}
+function checkSameLine(run2, labels) {
+  const state = run2.journal.state;
+  const recorded = state.open ? Object.keys(state.open.targets) : state.targets ?? [];
+  if (recorded.length === 0) return;
+  const ours = new Set(labels.map((l2) => l2.toLowerCase()));
+  const dropped = recorded.filter((label) => !ours.has(label.toLowerCase()));
+  if (dropped.length === recorded.length) {
+    throw new RotationError(
+      `The journal ${run2.journal.label} records the rotations of other targets (${recorded.join(", ")}): another line of tokens uses it. Nothing was changed. Give each line its own journal (\`journal: \u2026 name=\u2026\`); if this line moved to new targets on purpose, name a new journal.`
+    );
+  }
+  if (dropped.length > 0 && (state.open || state.stale.length > 0)) {
+    run2.deps.log.warning(
+      `${dropped.join(", ")} took part in the unfinished rotation but is no longer in \`targets\`: it keeps the pair it holds, and that token is retired with the others once every target holds the new pair.`
+    );
+  }
+}
+function closeWritten(run2, open2) {
+  const state = run2.journal.state;
+  const to = open2.to;
+  const from = [open2.from, ...state.stale].filter((id) => id !== void 0 && id !== to);
+  schedule(run2, from, open2.graceSeconds, Date.parse(open2.writtenAt ?? open2.startedAt));
+  state.current = to;
+  state.open = void 0;
+  state.stale = [];
+  run2.journalChanged = true;
+  run2.report.repaired.push(
+    `Finished the rotation that run ${open2.run} left: every target held ${to}` + (from.length > 0 ? `; ${from.join(", ")} retired as it asked.` : ".")
+  );
+  run2.deps.log.info(`The journal shows run ${open2.run} wrote every target and stopped: finishing its rotation.`);
+}
+function takeOver(run2, open2) {
+  const state = run2.journal.state;
+  const mayBeHeld = open2.phase === "creating" ? [open2.from] : [open2.from, open2.to];
+  for (const id of [...state.stale, ...mayBeHeld]) if (id !== void 0) run2.replaced.add(id);
+  if (!state.markers.includes(open2.marker)) state.markers.push(open2.marker);
+  state.open = void 0;
+  const pending = Object.entries(open2.targets).filter(([, result]) => result !== "written").map(([label, result]) => `${label} (${result})`);
+  run2.deps.log.warning(
+    `The journal shows a rotation that run ${open2.run} began at ${open2.startedAt} and did not finish (${open2.phase}${pending.length > 0 ? `; not written: ${pending.join(", ")}` : ""}). This run rotates again, writes every target, then retires the tokens of that rotation.`
+  );
+  run2.report.repaired.push(
+    `Took over the unfinished rotation of run ${open2.run} (${open2.phase}): every target gets a fresh pair; ${[...run2.replaced].join(", ") || "no recorded token"} retired once they do.`
+  );
+}
+function tokenToReplace(run2) {
+  const { config, journal } = run2;
+  const state = journal.state;
+  if (run2.command === "create" || config.tokenId === config.credentials.id) return run2.credentials.id;
+  const current = state.current;
+  const replacedEarlier = state.line === config.tokenId || state.retiring.some((r2) => r2.id === config.tokenId);
+  if (current && current !== config.tokenId && replacedEarlier) {
+    run2.deps.log.info(
+      `token-id ${config.tokenId} was replaced by this action earlier (journal ${journal.label}): rotating the line's current token ${current} instead.`
+    );
+    return current;
+  }
+  return config.tokenId;
+}
+function adoptSupersededLine(run2, tokenId) {
+  const state = run2.journal.state;
+  const current = state.current;
+  if (run2.command !== "rotate" || !current || current === tokenId) return;
+  if (!state.retiring.some((r2) => r2.id === tokenId)) return;
+  run2.replaced.add(current);
+  run2.deps.log.warning(
+    `The token ${tokenId} was already replaced by ${current} (journal ${run2.journal.label}): this run read the secrets before that rotation wrote them. It rotates anyway and retires ${current} once every target holds the new pair. Give the workflow a \`concurrency:\` group so that runs do not overlap.`
+  );
+}
+function busyMessage(open2, label) {
+  return `Another run (${open2.run}) began a rotation at ${open2.startedAt} and may still be at it: the journal ${label} keeps it until ${open2.leaseUntil}. Nothing was changed. If that run was killed, re-run it (a re-run of the same workflow run takes over at once) or run again after that time. Give the workflow a \`concurrency:\` group so that runs do not overlap, and jobs that rotate different targets a journal each (\`journal: \u2026 name=\u2026\`).`;
+}
+
+// src/planetscale/access-names.ts
+var KNOWN_ACCESSES = new Set(
+  "approve_deploy_request connect_branch connect_production_branch connect_production_read_only_branch create_branch create_branch_password create_comment create_databases create_deploy_request create_production_branch_password create_production_read_only_branch_password delete_backups delete_branch delete_branch_password delete_database delete_oauth_tokens delete_production_branch delete_production_branch_backups delete_production_branch_password delete_production_read_only_branch_password delete_service_tokens demote_branches promote_branches read_audit_logs read_backups read_branch read_comment read_database read_databases read_deploy_request read_invoices read_oauth_applications read_oauth_tokens read_organization read_service_tokens restore_backup restore_production_branch_backup review_deploy_request write_backups write_branch_vschema write_database write_oauth_tokens write_organization write_production_branch_vschema write_service_tokens write_teams".split(" ")
+);
+function closestAccess(name) {
+  let best = "";
+  let bestDistance = Infinity;
+  for (const known of KNOWN_ACCESSES) {
+    const distance = editDistance(name, known);
+    if (distance < bestDistance) [best, bestDistance] = [known, distance];
+  }
+  return best;
+}
+function editDistance(a2, b2) {
+  let previous = Array.from({ length: b2.length + 1 }, (_2, j2) => j2);
+  for (let i2 = 1; i2 <= a2.length; i2++) {
+    const row = [i2];
+    for (let j2 = 1; j2 <= b2.length; j2++)
+      row[j2] = Math.min(previous[j2] + 1, row[j2 - 1] + 1, previous[j2 - 1] + (a2[i2 - 1] === b2[j2 - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b2.length];
+}
+
 // src/rotation/1-check.ts
+var EXPIRY_MARGIN_MS = 5 * 6e4;
 async function check(deps, request2) {
   const { planetscale, secrets, log } = deps;
-  log.info(`Checking PlanetScale credentials, the token to replace and ${request2.targets.length} target(s)...`);
+  if (!request2.organizations.includes(request2.organization)) {
+    throw new RotationError(
+      `The service token ${request2.actionTokenId} does not belong to the PlanetScale organization "${request2.organization}" (it can see: ${request2.organizations.join(", ") || "none"}). Check the \`organization\` input.`
+    );
+  }
+  log.info(`Checking the token to replace and ${request2.targets.length} target(s)...`);
   const readOwnToken = request2.tokenId !== request2.actionTokenId;
-  const [organizations, oldToken, ownToken, targets] = await allOrReport("Check failed", [
-    planetscale.listOrganizations(),
+  const [oldToken, ownToken, targets] = await allOrReport("Check failed", [
     request2.tokenId === void 0 ? Promise.resolve(void 0) : planetscale.getToken(request2.tokenId),
-    // Only needed to warn early when the action's token cannot grant what it must pass on.
+    // A token may only grant what it holds: read our own accesses to refuse the others up front.
     readOwnToken ? planetscale.getToken(request2.actionTokenId).catch(() => void 0) : Promise.resolve(void 0),
     Promise.all(request2.targets.map((spec) => secrets.prepare(spec, request2.secretNames)))
   ]);
-  if (!organizations.includes(request2.organization)) {
-    throw new RotationError(
-      `The service token ${request2.actionTokenId} does not belong to the PlanetScale organization "${request2.organization}" (it can see: ${organizations.join(", ") || "none"}). Check the \`organization\` input.`
-    );
-  }
   const grants = request2.accesses ?? grantsFromAccesses(oldToken?.service_token_accesses ?? [], request2.tokenId ?? "");
   if (grants.length === 0) {
     throw new RotationError(
       `The token ${request2.tokenId} has no accesses to copy, so its replacement would be useless. Give them with the \`accesses\` input.`
     );
   }
-  if (ownToken) {
-    const own = accessKeys(grantsFromAccesses(ownToken.service_token_accesses ?? [], ownToken.id));
-    const { missing } = diffAccessSets(accessKeys(grants), own);
-    if (missing.length > 0) {
+  for (const access2 of new Set(grants.flatMap((g2) => g2.access))) {
+    if (!KNOWN_ACCESSES.has(access2)) {
       log.warning(
-        `The action's token ${ownToken.id} does not hold ${missing.join(", ")}; PlanetScale only lets a token grant accesses it holds, so granting may fail.`
+        `"${access2}" is not an access name PlanetScale lists for service tokens (did you mean "${closestAccess(access2)}"?).`
       );
     }
   }
+  const own = readOwnToken ? ownToken : oldToken;
+  if (own) refuseUnheld(grants, own, request2);
+  else
+    log.debug(`The action's token ${request2.actionTokenId} cannot read its own record; accesses are checked on grant.`);
   return { oldToken, grants, targets };
+}
+function refuseUnheld(grants, own, request2) {
+  const held = accessKeys(grantsFromAccesses(own.service_token_accesses ?? [], own.id));
+  const missing = [...accessKeys(grants)].filter((key) => {
+    if (held.has(key)) return false;
+    const database = /^database:[^:]*:(.+)$/.exec(key);
+    return !(database && held.has(`organization:${database[1]}`));
+  });
+  if (missing.length === 0) return;
+  const problem = `the action's token ${own.id} does not hold ${missing.sort().join(", ")}, and PlanetScale lets a token grant only what it holds (a misspelt permission or database shows up here too). Nothing was changed: fix the names, or give the action a token that holds them.`;
+  if (request2.accesses !== void 0) throw new InputError("accesses", problem);
+  throw new RotationError(`The accesses of ${request2.tokenId} cannot be copied: ${problem}`);
+}
+function estimateMs(deps, targets) {
+  const writes = 2 * targets + JOURNAL_WRITES_BASE + Math.ceil(targets / TARGETS_PER_JOURNAL_WRITE);
+  return writes * deps.writeSpacingMs + deps.verifyTimeoutMs;
+}
+function checkTokenLifetime(deps, targets) {
+  const expiresAt = deps.githubTokenExpiresAt();
+  if (!expiresAt || targets === 0) return;
+  const needMs = 2 * estimateMs(deps, targets) + EXPIRY_MARGIN_MS;
+  const leftMs = expiresAt.getTime() - deps.now().getTime();
+  if (leftMs >= needMs) return;
+  throw new RotationError(
+    `The github-token expires at ${expiresAt.toISOString()} (in ${formatAge(Math.max(0, leftMs) / 1e3)}); this run's writes to ${targets} target(s) should end well before that, which needs ${formatAge(needMs / 1e3)}. Nothing was changed: create the token in the same job, right before this step (a GitHub App installation token lasts one hour), or write fewer targets per run.`
+  );
 }
 
 // src/rotation/2-new-token.ts
@@ -5625,6 +6142,7 @@ async function newToken(deps, request2) {
     `Created token ${created.id} (${request2.name}), ${created.expires_at ? `expires ${created.expires_at}` : "no expiry"}.`
   );
   try {
+    await request2.onCreated?.(created);
     await allOrReport(
       "Granting accesses failed",
       request2.grants.map((grant) => planetscale.grantAccess(created.id, grant))
@@ -5702,6 +6220,67 @@ async function verify(deps, credentials, grants) {
   }
 }
 
+// src/rotation/2-intent.ts
+var LEASE_MARGIN_MS = 15 * 6e4;
+async function recordIntent(run2, oldToken) {
+  const { config, deps } = run2;
+  const state = run2.journal.state;
+  if (!await run2.journal.unchanged()) {
+    run2.backedOff = true;
+    throw new RotationError(
+      `Another run wrote the journal ${run2.journal.label} while this one was checking. Nothing was changed: run again to act on what it recorded. Give the workflow a \`concurrency:\` group so that runs do not overlap.`
+    );
+  }
+  const marker = newMarker();
+  const now = deps.now();
+  const leaseMs = LEASE_MARGIN_MS + 2 * estimateMs(deps, config.targets.length);
+  state.open = {
+    marker,
+    run: config.runId,
+    startedAt: now.toISOString(),
+    leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+    phase: "creating",
+    targets: Object.fromEntries(config.targets.map((t2) => [t2.label, "pending"])),
+    graceSeconds: graceSeconds(config.deletePrevious)
+  };
+  if (oldToken) state.open.from = oldToken.id;
+  if (run2.command === "rotate" && !state.line && oldToken) state.line = oldToken.id;
+  state.stale = [...run2.replaced];
+  state.targets = config.targets.map((t2) => t2.label);
+  await run2.journal.save();
+  return marker;
+}
+async function backOffIfNotOurs(run2, marker, createdId) {
+  let ours;
+  try {
+    ours = await run2.journal.stillOurs(marker);
+  } catch (error2) {
+    if (createdId) await discard(run2.deps, createdId, "the journal could not be read again");
+    throw error2;
+  }
+  if (ours) return;
+  run2.backedOff = true;
+  let fate = "";
+  if (createdId) {
+    run2.report.newTokenDeleted = await discard(run2.deps, createdId, "another run is rotating at the same time");
+    fate = run2.report.newTokenDeleted ? ` Its new token ${createdId} was deleted again.` : ` ${undeletedAdvice(createdId)}`;
+  }
+  throw new RotationError(
+    `Another run began a rotation at the same time (the journal ${run2.journal.label} now names it). This run backs off before touching any target: nothing was changed.${fate} Give the workflow a \`concurrency:\` group so that runs do not overlap.`
+  );
+}
+async function releaseLease(run2) {
+  const open2 = run2.journal.state.open;
+  if (!open2 || !run2.journal.enabled || run2.backedOff) return;
+  open2.leaseUntil = run2.deps.now().toISOString();
+  if (!run2.writingBegan) open2.phase = "creating";
+  try {
+    await run2.journal.save();
+  } catch (error2) {
+    run2.deps.log.warning(`${error2.message} The next run waits for this run's lease to end.`);
+  }
+}
+
 // src/rotation/5-write-targets.ts
 import { setMaxListeners } from "node:events";
 function certainlyNotWritten(error2) {
@@ -5709,7 +6288,7 @@ function certainlyNotWritten(error2) {
   return error2.status >= 400 && error2.status < 500 && error2.status !== 408 && error2.status !== 429;
 }
 var SETTLE_AFTER_STOP_MS = 2e3;
-async function writeTargets(targets, pair, deps) {
+async function writeTargets(targets, pair, deps, onResult) {
   const { log, cancel, pacer } = deps;
   const results = targets.map((t2) => ({ label: t2.spec.label, outcome: "skipped" }));
   const hardStop = new AbortController();
@@ -5726,6 +6305,7 @@ async function writeTargets(targets, pair, deps) {
   if (cancel.aborted) onCancel();
   else cancel.addEventListener("abort", onCancel, { once: true });
   let next = 0;
+  let done = 0;
   const worker = async () => {
     while (next < targets.length && !cancel.aborted) {
       const index = next++;
@@ -5734,7 +6314,10 @@ async function writeTargets(targets, pair, deps) {
         write: hardStop.signal,
         settle: lastStop.signal
       });
-      results[index] = await writer.write() ?? results[index];
+      const result = await writer.write();
+      if (result === void 0) continue;
+      results[index] = result;
+      await onResult?.(result, ++done);
     }
   };
   try {
@@ -5769,17 +6352,25 @@ var PairWriter = class {
     } catch {
       return void 0;
     }
-    const idFailed = await this.put("id", "new", this.stop.write, false);
+    const idFailed = clause(await this.put("id", "new", this.stop.write, false));
     if (idFailed !== void 0) {
       if (this.id.certain) return { label, outcome: "unchanged", detail: idFailed };
-      if (!pair.previous) return { label, outcome: "broken", detail: idFailed };
-      this.log.warning(`${label}: writing ${pair.idName} failed (${idFailed}); writing the previous ID back.`);
-      return this.settle(idFailed, pair.previous);
+      if (pair.previous) {
+        this.log.warning(`${label}: writing ${pair.idName} failed (${idFailed}); writing the previous ID back.`);
+        const restoreFailed2 = await this.put("id", "old", this.stop.settle);
+        if (restoreFailed2 === void 0) return { label, outcome: "restored", detail: idFailed };
+        return this.uncertain(`${idFailed}; writing the previous ID back failed too: ${restoreFailed2}`);
+      }
+      const retryFailed = await this.put("id", "new", this.stop.settle);
+      if (retryFailed !== void 0) return this.uncertain(`${idFailed}; retrying failed too: ${retryFailed}`);
     }
-    const tokenFailed = await this.put("token", "new", this.stop.write);
-    if (tokenFailed === void 0) {
-      this.log.info(`${label}: ${pair.idName} and ${pair.tokenName} written.`);
-      return { label, outcome: "written" };
+    const tokenFailed = clause(await this.put("token", "new", this.stop.write));
+    if (tokenFailed === void 0) return this.written();
+    if (!this.token.certain) {
+      this.log.warning(`${label}: writing ${pair.tokenName} failed (${tokenFailed}); writing it again.`);
+      const retryFailed = await this.put("token", "new", this.stop.settle);
+      if (retryFailed === void 0) return this.written(tokenFailed);
+      return this.uncertain(`${tokenFailed}; writing it again failed too: ${retryFailed}`);
     }
     if (!pair.previous) {
       return {
@@ -5789,48 +6380,29 @@ var PairWriter = class {
       };
     }
     this.log.warning(`${label}: writing ${pair.tokenName} failed (${tokenFailed}); writing the previous ID back.`);
-    return this.settle(tokenFailed, pair.previous);
-  }
-  /** After a failed write: the old pair back if possible, else the new pair completed, else `broken`. */
-  async settle(reason, previous) {
-    const { label, pair } = this;
-    let restoreFailed;
-    if (!this.holds(this.token, "old") && previous.token !== void 0)
-      restoreFailed = await this.put("token", "old", this.stop.settle);
-    if (restoreFailed === void 0 && !this.holds(this.id, "old"))
-      restoreFailed = await this.put("id", "old", this.stop.settle);
-    if (restoreFailed === void 0) {
-      if (!this.token.certain) {
-        return {
-          label,
-          outcome: "restored",
-          detail: `${reason}; ${pair.idName} was put back to ${previous.id}. If the failed write of ${pair.tokenName} reached GitHub anyway, re-run the rotation.`
-        };
-      }
-      return { label, outcome: "restored", detail: reason };
-    }
-    this.log.warning(
-      `${label}: restoring the previous pair failed (${restoreFailed}); completing the new pair instead.`
-    );
-    let completeFailed;
-    if (!this.holds(this.id, "new")) completeFailed = await this.put("id", "new", this.stop.settle);
-    if (completeFailed === void 0 && !this.holds(this.token, "new"))
-      completeFailed = await this.put("token", "new", this.stop.settle);
-    if (completeFailed === void 0) {
-      this.log.info(
-        `${label}: ${pair.idName} and ${pair.tokenName} written (after restoring the previous pair failed).`
-      );
-      return {
-        label,
-        outcome: "written",
-        detail: `${reason}; writing the previous pair back failed too, so the new pair was completed`
-      };
-    }
-    this.log.warning(`${label}: completing the new pair failed too: ${completeFailed}`);
+    const restoreFailed = await this.put("id", "old", this.stop.settle);
+    if (restoreFailed === void 0) return { label, outcome: "restored", detail: tokenFailed };
+    if (!this.id.certain) return this.uncertain(`${tokenFailed}; writing the previous ID back failed: ${restoreFailed}`);
+    this.log.warning(`${label}: writing the previous ID back failed too: ${restoreFailed}`);
     return {
       label,
       outcome: "broken",
-      detail: `${reason}; then restoring ${pair.idName} to ${previous.id} failed: ${restoreFailed}; completing the new pair failed: ${completeFailed}. ${pair.idName} holds ${this.describe(this.id, "ID")}, ${pair.tokenName} ${this.describe(this.token, "token")}: re-run the rotation once GitHub accepts writes again.`
+      detail: `${tokenFailed}; then writing ${pair.idName} back to ${pair.previous.id} failed: ${restoreFailed}. ${pair.idName} holds the new ID, ${pair.tokenName} the old token: the next run that can write to it repairs it (re-run once GitHub accepts writes again).`
+    };
+  }
+  written(after) {
+    const { label, pair } = this;
+    this.log.info(`${label}: ${pair.idName} and ${pair.tokenName} written.`);
+    return after ? { label, outcome: "written", detail: `${after}; written on a second attempt` } : { label, outcome: "written" };
+  }
+  uncertain(reason) {
+    const { label, pair } = this;
+    reason = reason.replace(/\.(?=;)/g, "").replace(/\.+$/, "");
+    this.log.warning(`${label}: its pair is uncertain: ${reason}`);
+    return {
+      label,
+      outcome: "uncertain",
+      detail: `${reason}. ${pair.idName} holds ${this.describe(this.id, "ID")}, ${pair.tokenName} ${this.describe(this.token, "token")}: both tokens are kept, and the next run writes a fresh pair to it.`
     };
   }
   holds(state, value) {
@@ -5867,66 +6439,194 @@ var PairWriter = class {
     }
   }
 };
+function clause(message) {
+  return message?.replace(/\.+$/, "");
+}
 
-// src/rotation/6-retire-previous.ts
-var SAME_RUN_WINDOW_MS = 10 * 6e4;
-async function retirePrevious(deps, report, retirement) {
-  const { oldId, planetscale } = retirement;
+// src/rotation/run.ts
+function emptyReport(config, command) {
+  return {
+    command,
+    dryRun: config.dryRun,
+    rotated: false,
+    grants: [],
+    ttlSeconds: void 0,
+    targets: config.targets.map((t2) => ({ label: t2.label, outcome: "skipped" })),
+    previousTokenDeleted: false,
+    newTokenDeleted: false,
+    repaired: [],
+    retired: [],
+    nextRun: [],
+    journal: "none",
+    problems: []
+  };
+}
+async function saveAtEnd(run2) {
   try {
-    const result = await planetscale.deleteToken(oldId);
-    report.previousTokenDeleted = true;
-    if (result === "deleted") {
-      deps.log.info(`Deleted the previous token ${oldId}.`);
-      return;
-    }
+    await run2.journal.save();
   } catch (error2) {
-    report.problems.push(
-      `Every target holds the new pair, but deleting the previous token ${oldId} failed: ${errorMessage(error2)} It is still valid: delete it with \`command: delete\` and \`token-id: ${oldId}\`.`
+    run2.report.problems.push(
+      `${error2.message} The next run finds the journal as this run last wrote it and finishes the job.`
     );
-    return;
   }
-  await settleConcurrentRun(deps, report, retirement);
 }
-async function settleConcurrentRun(deps, report, race) {
-  const { log } = deps;
-  log.warning(
-    `The previous token ${race.oldId} was already gone: another rotation of it probably ran at the same time and may have overwritten some targets. Writing this run's pair to every target again so that each holds a matching pair.`
-  );
-  report.targets = await writeTargets(race.targets, race.pair, deps);
-  const written = report.targets.filter((t2) => t2.outcome === "written").length;
-  report.rotated = written === report.targets.length;
-  if (!report.rotated) {
+
+// src/rotation/6-finish.ts
+async function recordTarget(run2, result, done, total) {
+  const open2 = run2.journal.state.open;
+  if (!open2) return;
+  open2.targets[result.label] = result.outcome === "planned" ? "pending" : result.outcome;
+  if (done % TARGETS_PER_JOURNAL_WRITE !== 0 || done === total) return;
+  try {
+    await run2.journal.save();
+  } catch (error2) {
+    run2.deps.log.warning(`${error2.message} The run goes on; its end writes the journal again.`);
+  }
+}
+async function discardNew(run2, id, why, problem) {
+  const { report } = run2;
+  report.newTokenDeleted = await discard(run2.deps, id, why);
+  report.problems.push(problem);
+  const state = run2.journal.state;
+  if (!report.newTokenDeleted) {
+    report.problems.push(undeletedAdvice(id));
+    if (state.open && !state.markers.includes(state.open.marker)) state.markers.push(state.open.marker);
+  }
+  state.open = void 0;
+  await saveAtEnd(run2);
+  return report;
+}
+async function finish(run2, created, oldToken, selfRotation) {
+  const { deps, report } = run2;
+  const state = run2.journal.state;
+  const open2 = state.open;
+  const count = (outcome) => report.targets.filter((t2) => t2.outcome === outcome).length;
+  const written = count("written");
+  const total = report.targets.length;
+  const uncertain = count("uncertain");
+  if (written === 0 && uncertain === 0 && count("broken") === 0) {
+    return discardNew(
+      run2,
+      created.id,
+      "no target was written",
+      !oldToken ? `No target was written, so the new token ${created.id} is not kept.` : run2.replaced.size === 0 ? `No target holds the new pair; every target still holds the old one (token ${oldToken.id}, kept).` : `No target holds the new pair; the targets keep the pairs they held (tokens ${[oldToken.id, ...run2.replaced].join(", ")}, kept).`
+    );
+  }
+  if (written < total) {
+    open2.leaseUntil = deps.now().toISOString();
+    const kept = oldToken ? `Kept the previous token ${oldToken.id} and the new token ${created.id}` : `Kept the new token ${created.id}`;
     report.problems.push(
-      `Writing this run's pair again reached ${written} of ${report.targets.length} target(s): re-run the rotation once the failing targets accept writes.`
+      `${kept}: ${written} of ${total} target(s) hold the new pair` + (uncertain > 0 ? `, ${uncertain} may hold either pair` : "") + ". " + (run2.journal.enabled ? "The next run rotates again and writes every target, then retires these tokens; fix the failing targets, then re-run to repair at once." : "Fix the failing targets and re-run the rotation (`journal: none`: no later run knows of these tokens).")
     );
+    report.nextRun.push("Rotate again, write a fresh pair to every target, then retire the tokens this run kept.");
+    report.rotated = run2.command === "create" && written > 0;
+    await saveAtEnd(run2);
+    return report;
   }
-  const others = await concurrentTokens(race).catch((error2) => {
-    log.warning(`Could not list the tokens to find the other run's: ${errorMessage(error2)}`);
-    return [];
-  });
-  if (others.length === 0) {
-    log.warning(
-      "No token of another run was found. Use a `concurrency:` group for the rotation workflow; check `command: list` for unused tokens."
-    );
-    return;
+  report.rotated = true;
+  let ours;
+  try {
+    ours = await run2.journal.stillOurs(open2.marker);
+  } catch (error2) {
+    return keepAll(run2, `Reading the journal again failed: ${error2.message}`);
   }
+  if (!ours) return conflict(run2, created.id);
+  open2.phase = "written";
+  open2.writtenAt = deps.now().toISOString();
+  try {
+    await run2.journal.save();
+  } catch (error2) {
+    return keepAll(run2, error2.message);
+  }
+  await retireReplaced(run2, created, oldToken, selfRotation, open2.writtenAt);
+  state.current = created.id;
+  state.open = void 0;
+  state.stale = [];
+  await saveAtEnd(run2);
+  return report;
+}
+function keepAll(run2, problem) {
+  run2.report.problems.push(
+    `${problem} Every target holds the new pair; the replaced token is kept, and the next run retires it.`
+  );
+  run2.report.nextRun.push("Rotate again and write every target, then retire the tokens this run kept.");
+  return run2.report;
+}
+async function conflict(run2, createdId) {
+  const { report } = run2;
   report.problems.push(
-    `Another rotation of ${race.oldId} ran at the same time and made token ${others.join(", ")}, which no target holds any more: every target holds this run's pair (${race.created.id}). If no other secret uses it, delete it with \`command: delete\` and \`token-id: ${others[0]}\`. Give the rotation workflow a \`concurrency:\` group so that runs do not overlap.`
+    `Another run rotated the same line while this one wrote its targets (the journal ${run2.journal.label} names it). Every token is kept, including this run's ${createdId}; the next run rotates again and writes every target, then retires them. Give the workflow a \`concurrency:\` group so that runs do not overlap.`
   );
-}
-async function concurrentTokens(race) {
-  const ours = Date.parse(race.created.created_at);
-  const intended = [...accessKeys(race.grants)].sort().join();
-  return (await race.planetscale.listTokens()).filter(
-    (t2) => t2.id !== race.created.id && t2.id !== race.oldId && Math.abs(Date.parse(t2.created_at) - ours) <= SAME_RUN_WINDOW_MS && [...accessKeys(grantsFromAccesses(t2.service_token_accesses ?? [], t2.id))].sort().join() === intended
-  ).map((t2) => t2.id);
+  report.nextRun.push("Rotate again and write every target, then retire the tokens of both runs.");
+  let latest;
+  try {
+    latest = await Journal.read(run2.deps.journal, run2.config.runId, run2.deps.now);
+  } catch (error2) {
+    report.problems.push(`Reading the journal again failed: ${error2.message}`);
+    return report;
+  }
+  const ours = run2.journal.state.open;
+  const theirs = latest.state.open;
+  const stale = /* @__PURE__ */ new Set([
+    ...latest.state.stale,
+    ...run2.replaced,
+    ours.from,
+    ours.to,
+    theirs?.from,
+    theirs?.to,
+    latest.state.current
+  ]);
+  latest.state.stale = [...stale].filter((id) => id !== void 0);
+  latest.state.markers = [.../* @__PURE__ */ new Set([...latest.state.markers, ours.marker, ...theirs ? [theirs.marker] : []])];
+  latest.state.open = void 0;
+  run2.journal = latest;
+  await saveAtEnd(run2);
+  return report;
 }
 
 // src/rotation/protocol.ts
-async function rotate(deps, config) {
-  const selfRotation = config.tokenId === config.credentials.id;
-  const checked = await check(deps, checkRequest(config, config.tokenId));
-  const oldToken = checked.oldToken;
+function rotate(deps, config) {
+  return carryOut(deps, config, "rotate");
+}
+function create(deps, config) {
+  return carryOut(deps, { ...config, tokenId: config.credentials.id, minAgeSeconds: 0 }, "create");
+}
+async function carryOut(deps, config, command) {
+  const started = await start(deps, config);
+  const report = emptyReport(config, command);
+  report.journal = started.journal.label;
+  if (started.repairedFrom) {
+    report.repaired.push(
+      `Re-paired the credentials: ${started.repairedFrom} was refused; the token is ${started.credentials.id}'s (named in the journal).`
+    );
+  }
+  const run2 = {
+    deps: started.deps,
+    config,
+    command,
+    journal: started.journal,
+    report,
+    credentials: started.credentials,
+    replaced: /* @__PURE__ */ new Set(),
+    repairedCredentials: started.repairedFrom !== void 0,
+    backedOff: false,
+    writingBegan: false,
+    journalChanged: false
+  };
+  settleEarlierRuns(run2);
+  const tokenId = tokenToReplace(run2);
+  adoptSupersededLine(run2, tokenId);
+  const { log } = run2.deps;
+  const selfRotation = command === "rotate" && tokenId === run2.credentials.id;
+  const checked = await check(run2.deps, {
+    organization: config.organization,
+    organizations: started.organizations,
+    actionTokenId: run2.credentials.id,
+    tokenId: command === "rotate" ? tokenId : void 0,
+    targets: config.targets,
+    secretNames: [config.idSecretName, config.tokenSecretName],
+    accesses: config.accesses
+  });
   if (selfRotation) {
     const lacking = lacksSelfRotationAccesses(checked.grants);
     if (lacking.length > 0) {
@@ -5935,121 +6635,86 @@ async function rotate(deps, config) {
       );
     }
   }
-  deps.log.info(`Token to replace: ${oldToken.id} (${oldToken.name ?? "unnamed"}), created ${oldToken.created_at}.`);
-  return carryOut(deps, config, checked, newTokenTtl(config.ttl, oldToken), {
-    token: oldToken,
-    secret: selfRotation ? config.credentials.token : void 0,
-    deleteAfterwards: config.deletePrevious,
-    skip: minAgeSkip(oldToken, config.minAgeSeconds, deps.now())
-  });
-}
-async function create(deps, config) {
-  const checked = await check(deps, checkRequest(config, void 0));
-  const ttlSeconds = config.ttl.kind === "seconds" ? config.ttl.seconds : void 0;
-  return carryOut(deps, config, checked, ttlSeconds, void 0);
-}
-function checkRequest(config, tokenId) {
-  return {
-    organization: config.organization,
-    actionTokenId: config.credentials.id,
-    tokenId,
-    targets: config.targets,
-    secretNames: [config.idSecretName, config.tokenSecretName],
-    accesses: config.accesses
-  };
-}
-async function carryOut(deps, config, checked, ttlSeconds, previous) {
-  const { log } = deps;
-  const report = {
-    command: previous ? "rotate" : "create",
-    dryRun: config.dryRun,
-    rotated: false,
-    previousToken: previous && summarizeToken(previous.token),
-    grants: checked.grants,
-    ttlSeconds,
-    targets: checked.targets.map((t2) => ({ label: t2.spec.label, outcome: "skipped" })),
-    previousTokenDeleted: false,
-    newTokenDeleted: false,
-    problems: []
-  };
+  const oldToken = checked.oldToken;
+  if (oldToken) {
+    report.previousToken = summarizeToken(oldToken);
+    log.info(`Token to replace: ${oldToken.id} (${oldToken.name ?? "unnamed"}), created ${oldToken.created_at}.`);
+    run2.replaced.delete(oldToken.id);
+  }
+  report.grants = checked.grants;
+  report.ttlSeconds = oldToken ? newTokenTtl(config.ttl, oldToken) : config.ttl.kind === "seconds" ? config.ttl.seconds : void 0;
   for (const line of describeGrants(checked.grants)) log.info(`  access ${line}`);
-  if (previous?.skip) {
-    log.info(`Skipping: ${previous.skip}`);
-    return { ...report, skipped: previous.skip };
+  const mustRotate = unfinished(run2.journal.state) || run2.replaced.size > 0 || run2.repairedCredentials;
+  const skip = oldToken && !mustRotate ? minAgeSkip(oldToken, config.minAgeSeconds, run2.deps.now()) : void 0;
+  if (skip) {
+    log.info(`Skipping: ${skip}`);
+    report.skipped = skip;
+    if (!config.dryRun) await housekeeping(run2, true);
+    return report;
   }
-  if (config.dryRun) {
-    log.info(`Plan: create a token named "${config.tokenName}" with the accesses above, test it, then write`);
-    for (const t2 of checked.targets)
-      log.info(`  ${config.idSecretName} and ${config.tokenSecretName} to ${t2.spec.label}`);
-    log.info("Dry run: every check passed; nothing was changed.");
-    return { ...report, skipped: "dry run", targets: report.targets.map((t2) => ({ ...t2, outcome: "planned" })) };
+  checkTokenLifetime(run2.deps, checked.targets.length);
+  if (config.dryRun) return plan(run2, checked);
+  if (run2.deps.cancel.aborted) throw new RotationError("The run was cancelled before anything was changed.");
+  const marker = await recordIntent(run2, oldToken);
+  try {
+    return await createAndWrite(run2, checked, oldToken, selfRotation, marker);
+  } catch (error2) {
+    await releaseLease(run2);
+    throw error2;
   }
-  if (deps.cancel.aborted) throw new RotationError("The run was cancelled before anything was changed.");
+}
+async function createAndWrite(run2, checked, oldToken, selfRotation, marker) {
+  const { deps, config, report } = run2;
+  const state = run2.journal.state;
+  await backOffIfNotOurs(run2, marker, void 0);
+  await housekeeping(run2, false);
   const created = await newToken(deps, {
-    name: config.tokenName,
-    ttlSeconds,
+    name: run2.journal.enabled ? nameWithMarker(config.tokenName, marker) : config.tokenName,
+    ttlSeconds: report.ttlSeconds,
     grants: checked.grants,
-    replacing: previous?.token.id
+    replacing: oldToken?.id,
+    onCreated: async (token) => {
+      state.open = { ...state.open, to: token.id, phase: "writing" };
+      await run2.journal.save();
+    }
   });
   report.newToken = summarizeToken(created, config.tokenName);
-  const discardNew = async (why, problem) => {
-    report.newTokenDeleted = await discard(deps, created.id, why);
-    if (problem) report.problems.push(problem);
-    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id));
-    return report;
-  };
+  await backOffIfNotOurs(run2, marker, created.id);
   if (deps.cancel.aborted) {
-    const still = previous ? " Every target still holds the old pair." : "";
+    const still = oldToken ? " Every target still holds the old pair." : "";
     return discardNew(
+      run2,
+      created.id,
       "the run was cancelled before any target was written",
       `The run was cancelled before any target was written.${still}`
     );
   }
-  log.info(`Writing the new pair to ${checked.targets.length} target(s)...`);
+  deps.log.info(`Writing the new pair to ${checked.targets.length} target(s)...`);
   const pair = { idName: config.idSecretName, tokenName: config.tokenSecretName, id: created.id, token: created.token };
+  const previous = oldToken && { id: oldToken.id, token: selfRotation ? run2.credentials.token : void 0 };
+  run2.writingBegan = true;
   report.targets = await writeTargets(
     checked.targets,
-    previous ? { ...pair, previous: { id: previous.token.id, token: previous.secret } } : pair,
-    deps
+    previous ? { ...pair, previous } : pair,
+    deps,
+    (result, done) => recordTarget(run2, result, done, checked.targets.length)
   );
-  const written = report.targets.filter((t2) => t2.outcome === "written").length;
-  const total = report.targets.length;
-  const broken = report.targets.some((t2) => t2.outcome === "broken");
-  if (written === 0 && !broken) {
-    return discardNew(
-      "no target was written",
-      previous ? `No target holds the new pair; every target still holds the old one (token ${previous.token.id}, kept).` : `No target was written, so the new token ${created.id} is not kept.`
-    );
-  }
-  if (!previous) {
-    report.rotated = written > 0;
-    if (written < total) {
-      report.problems.push(
-        `Token ${created.id} is kept: ${written} of ${total} target(s) hold it. Fix the others and re-run.`
-      );
-    }
-    return report;
-  }
-  const oldId = previous.token.id;
-  if (written < total) {
-    report.problems.push(
-      `Kept the previous token ${oldId} and the new token ${created.id}: ${written} of ${total} target(s) hold the new pair, the others still use the old one. Fix the failing targets and re-run the rotation.`
-    );
-    return report;
-  }
-  report.rotated = true;
-  if (!previous.deleteAfterwards) {
-    log.info(`Keeping the previous token ${oldId} (delete-previous: false).`);
-    return report;
-  }
-  await retirePrevious(deps, report, {
-    oldId,
-    created,
-    grants: checked.grants,
-    targets: checked.targets,
-    pair,
-    planetscale: previous.secret !== void 0 ? deps.planetscaleAs(created) : deps.planetscale
-  });
+  return finish(run2, created, oldToken, selfRotation);
+}
+function plan(run2, checked) {
+  const { deps, config, report } = run2;
+  const { log } = deps;
+  const state = run2.journal.state;
+  log.info(`Plan: create a token named "${config.tokenName}" with the accesses above, test it, then write`);
+  for (const t2 of checked.targets) log.info(`  ${config.idSecretName} and ${config.tokenSecretName} to ${t2.spec.label}`);
+  const due = dueRetirements(state, deps.now()).map((r2) => r2.id);
+  if (due.length > 0) log.info(`  delete ${due.join(", ")} (their grace is over)`);
+  if (state.markers.length > 0)
+    log.info(`  delete the tokens interrupted runs left (markers ${state.markers.join(", ")})`);
+  if (run2.replaced.size > 0) log.info(`  retire ${[...run2.replaced].join(", ")} (an unfinished rotation's)`);
+  log.info("Dry run: every check passed; nothing was changed.");
+  report.skipped = "dry run";
+  report.targets = report.targets.map((t2) => ({ ...t2, outcome: "planned" }));
   return report;
 }
 function newTokenTtl(ttl, oldToken) {
@@ -6068,12 +6733,12 @@ function minAgeSkip(token, minAgeSeconds, now) {
 
 // src/commands/rotate.ts
 async function rotateCommand(config, deps) {
-  return finish(await rotate(deps, config), config, deps);
+  return finish2(await rotate(deps, config), config, deps);
 }
 async function createCommand(config, deps) {
-  return finish(await create(deps, config), config, deps);
+  return finish2(await create(deps, config), config, deps);
 }
-async function finish(report, config, deps) {
+async function finish2(report, config, deps) {
   for (const [name, value] of Object.entries(runOutputs(report))) deps.io.setOutput(name, value);
   await deps.io.appendSummary(runSummary(report, config));
   const failure = failureLines(report);
@@ -6256,12 +6921,12 @@ function removeUndefinedProperties(obj) {
   }
   return obj;
 }
-function merge(defaults, route, options) {
-  if (typeof route === "string") {
-    let [method, url] = route.split(" ");
+function merge(defaults, route2, options) {
+  if (typeof route2 === "string") {
+    let [method, url] = route2.split(" ");
     options = Object.assign(url ? { method, url } : { url: method }, options);
   } else {
-    options = Object.assign({}, route);
+    options = Object.assign({}, route2);
   }
   options.headers = lowercaseKeys(options.headers);
   removeUndefinedProperties(options);
@@ -6503,8 +7168,8 @@ function parse(options) {
     options.request ? { request: options.request } : null
   );
 }
-function endpointWithDefaults(defaults, route, options) {
-  return parse(merge(defaults, route, options));
+function endpointWithDefaults(defaults, route2, options) {
+  return parse(merge(defaults, route2, options));
 }
 function withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS2 = merge(oldDefaults, newDefaults);
@@ -6691,15 +7356,15 @@ function parseParameters(header, type, index, len, stopFlags) {
   }
   return { type, index, parameters };
 }
-function unescapeQuotedPairs(str, start, end) {
+function unescapeQuotedPairs(str, start2, end) {
   let result = "";
-  for (let index = start; index < end; index++) {
+  for (let index = start2; index < end; index++) {
     if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
-      start = ++index;
+      result += str.slice(start2, index);
+      start2 = ++index;
     }
   }
-  return result + str.slice(start, end);
+  return result + str.slice(start2, end);
 }
 
 // node_modules/json-with-bigint/json-with-bigint.js
@@ -7235,14 +7900,14 @@ function toErrorMessage(data) {
 }
 function withDefaults2(oldEndpoint, newDefaults) {
   const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
+  const newApi = function(route2, parameters) {
+    const endpointOptions = endpoint2.merge(route2, parameters);
     if (!endpointOptions.request || !endpointOptions.request.hook) {
       return fetchWrapper(endpoint2.parse(endpointOptions));
     }
-    const request2 = (route2, parameters2) => {
+    const request2 = (route22, parameters2) => {
       return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
+        endpoint2.parse(endpoint2.merge(route22, parameters2))
       );
     };
     Object.assign(request2, {
@@ -7390,9 +8055,9 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request2, route, parameters) {
+async function hook(token, request2, route2, parameters) {
   const endpoint2 = request2.endpoint.merge(
-    route,
+    route2,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
@@ -7557,19 +8222,19 @@ var VERSION5 = "6.0.0";
 function requestLog(octokit) {
   octokit.hook.wrap("request", (request2, options) => {
     octokit.log.debug("request", options);
-    const start = Date.now();
+    const start2 = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
     const path = requestOptions.url.replace(options.baseUrl, "");
     return request2(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
-        `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start2}ms`
       );
       return response;
     }).catch((error2) => {
       const requestId = error2.response?.headers["x-github-request-id"] || "UNKNOWN";
       octokit.log.error(
-        `${requestOptions.method} ${path} - ${error2.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path} - ${error2.status} with id ${requestId} in ${Date.now() - start2}ms`
       );
       throw error2;
     });
@@ -7609,9 +8274,9 @@ function normalizePaginatedListResponse(response) {
   response.data.total_commits = totalCommits;
   return response;
 }
-function iterator(octokit, route, parameters) {
-  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
-  const requestMethod = typeof route === "function" ? route : octokit.request;
+function iterator(octokit, route2, parameters) {
+  const options = typeof route2 === "function" ? route2.endpoint(parameters) : octokit.request.endpoint(route2, parameters);
+  const requestMethod = typeof route2 === "function" ? route2 : octokit.request;
   const method = options.method;
   const headers = options.headers;
   let url = options.url;
@@ -7651,7 +8316,7 @@ function iterator(octokit, route, parameters) {
     })
   };
 }
-function paginate(octokit, route, parameters, mapFn) {
+function paginate(octokit, route2, parameters, mapFn) {
   if (typeof parameters === "function") {
     mapFn = parameters;
     parameters = void 0;
@@ -7659,7 +8324,7 @@ function paginate(octokit, route, parameters, mapFn) {
   return gather(
     octokit,
     [],
-    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    iterator(octokit, route2, parameters)[Symbol.asyncIterator](),
     mapFn
   );
 }
@@ -9992,8 +10657,8 @@ var endpoints_default = Endpoints;
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
   for (const [methodName, endpoint2] of Object.entries(endpoints)) {
-    const [route, defaults, decorations] = endpoint2;
-    const [method, url] = route.split(/ /);
+    const [route2, defaults, decorations] = endpoint2;
+    const [method, url] = route2.split(/ /);
     const endpointDefaults = Object.assign(
       {
         method,
@@ -10451,19 +11116,19 @@ function rateLimitHandlers(limits, log, onWait = () => {
 }) {
   const waited = /* @__PURE__ */ new WeakMap();
   const handler2 = (kind) => (retryAfter, options, _octokit, retryCount) => {
-    const route = `${options.method} ${options.url}`;
+    const route2 = `${options.method} ${options.url}`;
     const total = (waited.get(options) ?? 0) + retryAfter;
     if (options.request?.signal?.aborted) return false;
     if (retryCount >= limits.maxRetries || total > limits.maxWaitSeconds) {
       log.warning(
-        `GitHub ${kind} rate limit on ${route}: asked to wait ${retryAfter}s; giving up (at most ${limits.maxRetries} retries and ${limits.maxWaitSeconds}s of waiting per request)`
+        `GitHub ${kind} rate limit on ${route2}: asked to wait ${retryAfter}s; giving up (at most ${limits.maxRetries} retries and ${limits.maxWaitSeconds}s of waiting per request)`
       );
       return false;
     }
     waited.set(options, total);
     onWait(retryAfter * 1e3);
     log.warning(
-      `GitHub ${kind} rate limit on ${route}: waiting ${retryAfter}s, then retry ${retryCount + 1} of ${limits.maxRetries}`
+      `GitHub ${kind} rate limit on ${route2}: waiting ${retryAfter}s, then retry ${retryCount + 1} of ${limits.maxRetries}`
     );
     return true;
   };
@@ -10503,12 +11168,12 @@ function trackPrimaryBudget(octokit) {
 // src/github/octokit.ts
 var GLOBAL_CONCURRENCY = 100;
 var DEFAULT_RETRIES = 3;
-var DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+var DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
 var GitHubOctokit = Octokit2.plugin(tagSecondaryRateLimits, retry, throttling);
 function createOctokit(options) {
   const { log } = options;
   const limits = { ...DEFAULT_THROTTLE_LIMITS, ...options.throttleLimits };
-  return new GitHubOctokit({
+  const octokit = new GitHubOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     userAgent: options.userAgent,
@@ -10542,6 +11207,28 @@ function createOctokit(options) {
       write: new import_light3.default.Group({ maxConcurrent: 1, minTime: 0 })
     }
   });
+  octokit.hook.before("request", (request2) => {
+    request2.headers.accept = "application/vnd.github+json";
+    request2.headers["x-github-api-version"] = GITHUB_API_VERSION;
+  });
+  const { onTokenExpiration } = options;
+  if (onTokenExpiration) {
+    octokit.hook.after("request", (response) => {
+      const at2 = parseTokenExpiration(response.headers[TOKEN_EXPIRATION_HEADER]);
+      if (at2) onTokenExpiration(at2);
+    });
+  }
+  return octokit;
+}
+var GITHUB_API_VERSION = "2022-11-28";
+var TOKEN_EXPIRATION_HEADER = "github-authentication-token-expiration";
+function parseTokenExpiration(value) {
+  if (typeof value !== "string") return void 0;
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
+  if (!match) return void 0;
+  const zone = match[3] === void 0 || match[3] === "UTC" || match[3] === "Z" ? "Z" : match[3].replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
+  const at2 = /* @__PURE__ */ new Date(`${match[1]}T${match[2]}${zone}`);
+  return Number.isNaN(at2.getTime()) ? void 0 : at2;
 }
 function fetchWithTimeout(timeoutMs) {
   return (input, init) => {
@@ -10620,6 +11307,12 @@ function repoProblem(name) {
   }
   return void 0;
 }
+var MAX_ENVIRONMENT_LENGTH = 255;
+function environmentProblem(name) {
+  if (name === "") return "missing environment name";
+  if (name.length > MAX_ENVIRONMENT_LENGTH) return `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters`;
+  return void 0;
+}
 
 // src/inputs/targets.ts
 var VISIBILITIES = ["all", "private", "selected"];
@@ -10631,7 +11324,6 @@ var SYNTAX = {
   "dependabot-org": '"dependabot-org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "dependabot-org:acme"'
 };
 var KINDS = Object.keys(SYNTAX);
-var MAX_ENVIRONMENT_LENGTH = 255;
 function ownerRepo(rest, kind, fail) {
   if (hasWhitespace(rest)) fail(`unexpected extra part after OWNER/REPO: expected ${SYNTAX[kind]}`);
   const parts = rest.split("/");
@@ -10648,7 +11340,7 @@ function environmentTarget(rest, fail) {
   const owner = rest.slice(0, first);
   const repo = rest.slice(first + 1, second);
   const environment = rest.slice(second + 1).trim();
-  const problem = ownerProblem(owner, "owner") ?? repoProblem(repo) ?? (environment === "" ? "missing environment name" : void 0) ?? (environment.length > MAX_ENVIRONMENT_LENGTH ? `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters` : void 0);
+  const problem = ownerProblem(owner, "owner") ?? repoProblem(repo) ?? environmentProblem(environment);
   if (problem !== void 0) fail(`${problem}; expected ${SYNTAX.environment}`);
   return { kind: "environment", label: `environment:${owner}/${repo}/${environment}`, owner, repo, environment };
 }
@@ -11150,6 +11842,124 @@ function abortReason(signal) {
   return isAbort(signal.reason) ? signal.reason : new DOMException(String(signal.reason), "AbortError");
 }
 
+// src/github/variables.ts
+function variablesAdvice(location) {
+  return location.kind === "org" ? 'the organization permission "Variables: write" (GitHub App permission organization_variables; fine-grained PAT: organization Variables; classic PAT: admin:org)' : 'the repository permission "Variables: write" (GitHub App permission variables; fine-grained PAT: repository Variables; classic PAT: repo)' + (location.kind === "environment" ? ' and "Environments: read"' : "");
+}
+function createVariableStore({ octokit, location, pacer }) {
+  const label = `${location.label} variable ${location.name}`;
+  const { base, params } = route(location);
+  const item = `${base}/{name}`;
+  let exists2;
+  const fail = (error2, step) => {
+    const status = httpStatus(error2);
+    if (status === 403 && !/rate limit/i.test(String(error2.message))) {
+      return new GitHubTargetError(
+        `${label}: ${step} failed (HTTP 403). The journal needs the github-token to hold ${variablesAdvice(location)}. actions/create-github-app-token has no permission-variables input: leave its permission-* inputs out so that the token carries the App's own permissions, and give the App exactly what the action needs. Or set \`journal: none\` (see the README for what that gives up).`,
+        location.label,
+        step,
+        status
+      );
+    }
+    return toTargetError(error2, asTarget(location), `${step} (journal variable ${location.name})`);
+  };
+  async function create2(value) {
+    const body = { name: location.name, value };
+    if (location.kind === "org") Object.assign(body, { visibility: "selected", selected_repository_ids: [] });
+    await octokit.request(`POST ${base}`, { ...params, ...body });
+  }
+  async function update(value) {
+    await octokit.request(`PATCH ${item}`, { ...params, name: location.name, value });
+  }
+  return {
+    label,
+    async read() {
+      try {
+        const { data } = await octokit.request(`GET ${item}`, { ...params, name: location.name });
+        exists2 = true;
+        const value = data.value;
+        return typeof value === "string" ? value : void 0;
+      } catch (error2) {
+        if (httpStatus(error2) === 404 && exists2 === false) return void 0;
+        let missing = false;
+        try {
+          missing = httpStatus(error2) === 404 && await scopeVisible(octokit, base, params);
+        } catch (listError) {
+          throw fail(listError, "read the journal");
+        }
+        if (missing) {
+          exists2 = false;
+          return void 0;
+        }
+        throw fail(error2, "read the journal");
+      }
+    },
+    async write(value) {
+      await pacer.turn("begin");
+      try {
+        if (exists2 === false) {
+          try {
+            await create2(value);
+          } catch (error2) {
+            const status = httpStatus(error2);
+            if (status !== 409 && status !== 422) throw error2;
+            const { data } = await octokit.request(`GET ${item}`, { ...params, name: location.name });
+            if (data.value !== value) {
+              throw new GitHubTargetError(
+                `${label}: another run created the journal while this one was starting; nothing was written over it. Run again: the next run reads what it recorded.`,
+                location.label,
+                "write the journal",
+                status
+              );
+            }
+          }
+        } else {
+          try {
+            await update(value);
+          } catch (error2) {
+            if (httpStatus(error2) !== 404) throw error2;
+            await create2(value);
+          }
+        }
+        exists2 = true;
+      } catch (error2) {
+        throw fail(error2, "write the journal");
+      }
+    }
+  };
+}
+async function scopeVisible(octokit, base, params) {
+  try {
+    await octokit.request(`GET ${base}`, { ...params, per_page: 1 });
+    return true;
+  } catch (error2) {
+    if (httpStatus(error2) === 404) return false;
+    throw error2;
+  }
+}
+function route(location) {
+  const repo = { owner: location.owner, repo: location.repo ?? "" };
+  if (location.kind === "org") return { base: "/orgs/{org}/actions/variables", params: { org: location.owner } };
+  if (location.kind === "environment")
+    return {
+      base: "/repos/{owner}/{repo}/environments/{environment_name}/variables",
+      params: { ...repo, environment_name: location.environment ?? "" }
+    };
+  return { base: "/repos/{owner}/{repo}/actions/variables", params: repo };
+}
+function asTarget(location) {
+  if (location.kind === "org") return { kind: "org", label: location.label, org: location.owner };
+  if (location.kind === "environment")
+    return {
+      kind: "environment",
+      label: location.label,
+      owner: location.owner,
+      repo: location.repo ?? "",
+      environment: location.environment ?? ""
+    };
+  return { kind: "repo", label: location.label, owner: location.owner, repo: location.repo ?? "" };
+}
+
 // src/inputs/accesses.ts
 var PERMISSION = /^[a-z][a-z0-9_]*$/;
 var DATABASE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -11194,11 +12004,16 @@ function parseAccesses(raw) {
 // src/inputs/booleans.ts
 var TRUE = ["true", "True", "TRUE"];
 var FALSE = ["false", "False", "FALSE"];
+function booleanValue(value) {
+  if (TRUE.includes(value)) return true;
+  if (FALSE.includes(value)) return false;
+  return void 0;
+}
 function parseBoolean(input, raw, fallback) {
   const value = raw.trim();
   if (value === "") return fallback;
-  if (TRUE.includes(value)) return true;
-  if (FALSE.includes(value)) return false;
+  const parsed = booleanValue(value);
+  if (parsed !== void 0) return parsed;
   throw new InputError(input, `${quote(value)} is not a boolean: use true or false (also True, TRUE, False, FALSE)`);
 }
 
@@ -11247,9 +12062,14 @@ function parseGithubToken(raw) {
 var UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
 var MAX_DURATION_SECONDS = 3650 * 86400;
 var FORMAT = 'a whole number followed by s, m, h or d (e.g. "90d", "12h", "30m", "45s"), or a number of seconds';
+var DURATION = /^(\d+)([smhd]?)$/;
+var MIN_TTL_SECONDS = 3600;
+function isDuration(value) {
+  return DURATION.test(value);
+}
 function parseDuration(input, raw, extraForms = "") {
   const value = raw.trim();
-  const match = /^(\d+)([smhd]?)$/.exec(value);
+  const match = DURATION.exec(value);
   if (match === null) {
     throw new InputError(input, `${quote(value)} is not a duration: use ${FORMAT}${extraForms}`);
   }
@@ -11275,6 +12095,39 @@ function parseTtl(raw) {
 function parseMinAge(raw) {
   const value = raw.trim();
   return value === "" ? 0 : parseDuration("min-age", value);
+}
+function plural(count, unit) {
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
+}
+function checkTtlFloor(ttl, raw) {
+  if (ttl.kind !== "seconds" || ttl.seconds >= MIN_TTL_SECONDS) return;
+  const value = raw.trim();
+  const length = value.endsWith("m") ? plural(ttl.seconds / 60, "minute") : plural(ttl.seconds, "second");
+  const days = /^\d+$/.test(value) && ttl.seconds <= 365 ? ttl.seconds : 90;
+  throw new InputError(
+    "ttl",
+    `${quote(value)} is ${length}: a token that short would lock every pipeline out when it expires; use at least 1h (e.g. "${days}d" for ${plural(days, "day")})`
+  );
+}
+
+// src/inputs/delete-previous.ts
+var DEFAULT_GRACE_SECONDS = 3600;
+var FORMS = 'true (delete it in this run), false (keep it), or how long it stays valid before a later run deletes it, e.g. "1h", "30m", "2d" or a number of seconds';
+function parseDeletePrevious(raw, journalOff) {
+  const value = raw.trim();
+  if (value === "") return journalOff ? { kind: "now" } : { kind: "after", seconds: DEFAULT_GRACE_SECONDS };
+  const flag = booleanValue(value);
+  if (flag !== void 0) return flag ? { kind: "now" } : { kind: "never" };
+  if (!isDuration(value)) throw new InputError("delete-previous", `${quote(value)} is not ${FORMS}`);
+  const seconds = parseDuration("delete-previous", value);
+  if (seconds === 0) return { kind: "now" };
+  if (journalOff) {
+    throw new InputError(
+      "delete-previous",
+      `${quote(value)} needs the journal, and journal is "none": the journal is what lets a later run delete the replaced token once that time has passed. Set journal (e.g. "repo:acme/api"), or use true (delete it in this run) or false (keep it)`
+    );
+  }
+  return { kind: "after", seconds };
 }
 
 // src/inputs/identifiers.ts
@@ -11312,17 +12165,19 @@ function parseTokenId(input, raw) {
 // src/inputs/secret-names.ts
 var DEFAULT_ID_SECRET_NAME = "PLANETSCALE_SERVICE_TOKEN_ID";
 var DEFAULT_TOKEN_SECRET_NAME = "PLANETSCALE_SERVICE_TOKEN";
-function parseSecretName(input, raw, fallback) {
-  const name = raw.trim() === "" ? fallback : raw.trim();
+function secretNameProblem(name, what, example) {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new InputError(
-      input,
-      `${quote(name)} is not a valid secret name: use letters, digits and _, not starting with a digit, e.g. "${fallback}"`
-    );
+    return `${quote(name)} is not a valid ${what}: use letters, digits and _, not starting with a digit, e.g. "${example}"`;
   }
   if (/^GITHUB_/i.test(name)) {
-    throw new InputError(input, `${quote(name)} is not allowed: GitHub reserves secret names starting with GITHUB_`);
+    return `${quote(name)} is not allowed: GitHub reserves ${what}s starting with GITHUB_`;
   }
+  return void 0;
+}
+function parseSecretName(input, raw, fallback) {
+  const name = raw.trim() === "" ? fallback : raw.trim();
+  const problem = secretNameProblem(name, "secret name", fallback);
+  if (problem !== void 0) throw new InputError(input, problem);
   return name;
 }
 function checkDistinctSecretNames(idSecretName, tokenSecretName) {
@@ -11332,6 +12187,81 @@ function checkDistinctSecretNames(idSecretName, tokenSecretName) {
       `${quote(tokenSecretName)} is the same secret as id-secret-name ${quote(idSecretName)} (GitHub secret names are case-insensitive): the token would overwrite the ID; choose two different names`
     );
   }
+}
+
+// src/inputs/journal.ts
+var SYNTAX3 = '"repo:OWNER/REPO", "environment:OWNER/REPO/ENVIRONMENT" or "org:ORG", optionally followed by " name=VARIABLE" (e.g. "org:acme name=API_TOKEN_ROTATION"), or "none"';
+var EXTRA_HINT = ' (the only option is "name=VARIABLE", without spaces)';
+function parseScope(text) {
+  const colon = text.indexOf(":");
+  const kind = colon < 0 ? void 0 : text.slice(0, colon);
+  const rest = colon < 0 ? text : text.slice(colon + 1).trim();
+  if (kind === void 0 || kind === "repo") {
+    if (colon < 0 && !rest.includes("/")) return "not a journal location";
+    const parts = rest.split("/");
+    if (hasWhitespace(rest)) return `unexpected extra part after OWNER/REPO${EXTRA_HINT}`;
+    if (parts.length !== 2) return `expected OWNER/REPO${kind === void 0 ? "" : ' after "repo:"'}`;
+    const [owner = "", repo = ""] = parts;
+    return ownerProblem(owner, "owner") ?? repoProblem(repo) ?? { kind: "repo", owner, repo, label: `repo:${owner}/${repo}` };
+  }
+  if (kind === "environment") {
+    const first = rest.indexOf("/");
+    const second = first < 0 ? -1 : rest.indexOf("/", first + 1);
+    if (second < 0) return 'expected OWNER/REPO/ENVIRONMENT after "environment:"';
+    const owner = rest.slice(0, first);
+    const repo = rest.slice(first + 1, second);
+    const environment = rest.slice(second + 1).trim();
+    return ownerProblem(owner, "owner") ?? repoProblem(repo) ?? environmentProblem(environment) ?? {
+      kind: "environment",
+      owner,
+      repo,
+      environment,
+      label: `environment:${owner}/${repo}/${environment}`
+    };
+  }
+  if (kind === "org") {
+    if (hasWhitespace(rest)) return `unexpected extra part after the organization${EXTRA_HINT}`;
+    return ownerProblem(rest, "organization") ?? { kind: "org", owner: rest, label: `org:${rest}` };
+  }
+  if (kind === "dependabot" || kind === "dependabot-org") {
+    return "Dependabot has no configuration variables to hold the journal: use repo:, environment: or org:";
+  }
+  return `unknown scope ${quote(`${kind}:`)}`;
+}
+function parseJournal2(raw, repository, idSecretName) {
+  const value = raw.trim();
+  if (value === "none") return void 0;
+  const defaultName = `${idSecretName}_ROTATION`;
+  if (value === "") {
+    const scope2 = repository === void 0 ? void 0 : parseScope(`repo:${repository}`);
+    if (scope2 === void 0 || typeof scope2 === "string") {
+      const why = repository === void 0 ? "GITHUB_REPOSITORY is not set" : `GITHUB_REPOSITORY ${quote(repository)} is not OWNER/REPO`;
+      throw new InputError(
+        "journal",
+        `is empty and ${why}: set journal, e.g. "repo:acme/api", or "none" to turn it off`
+      );
+    }
+    return { ...scope2, name: defaultName };
+  }
+  const fail = (problem) => {
+    throw new InputError("journal", `${quote(value)}: ${problem}; expected ${SYNTAX3}`);
+  };
+  const [, scopeText = "", optionsText = ""] = /^(.*?)((?:\s+[^\s=]*=\S*)*)$/s.exec(value) ?? [];
+  let name;
+  for (const option of optionsText.split(/\s+/).filter((word) => word !== "")) {
+    const equals = option.indexOf("=");
+    const key = option.slice(0, equals);
+    const optionValue = option.slice(equals + 1);
+    if (key !== "name") fail(`unknown option ${quote(option)}`);
+    if (name !== void 0) fail("name= is given twice");
+    if (optionValue === "") fail("name= has no value");
+    const problem = secretNameProblem(optionValue, "variable name", defaultName);
+    if (problem !== void 0) fail(`in name=: ${problem}`);
+    name = optionValue;
+  }
+  const scope = parseScope(scopeText);
+  if (typeof scope === "string") return fail(scope);
+  return { ...scope, name: name ?? defaultName };
 }
 
 // src/inputs/token-name.ts
@@ -11498,6 +12428,7 @@ function parseInputs(read, env, now) {
   });
   const accesses = resolveAccesses(command, read("accesses"));
   const ttl = parseTtl(read("ttl"));
+  if (writesSecrets) checkTtlFloor(ttl, read("ttl"));
   const minAgeSeconds = parseMinAge(read("min-age"));
   if (command === "rotate" && ttl.kind === "seconds" && ttl.seconds < minAgeSeconds) {
     throw new InputError(
@@ -11505,7 +12436,8 @@ function parseInputs(read, env, now) {
       `${quote(read("ttl").trim())} is shorter than min-age ${quote(read("min-age").trim())}: every new token would expire within min-age, so each scheduled run would find it expiring and rotate it anyway; use a ttl at least as long as min-age`
     );
   }
-  const deletePrevious = parseBoolean("delete-previous", read("delete-previous"), true);
+  const journal = writesSecrets ? parseJournal2(read("journal"), repository, idSecretName) : void 0;
+  const deletePrevious = parseDeletePrevious(read("delete-previous"), writesSecrets && journal === void 0);
   const dryRun = parseBoolean("dry-run", read("dry-run"), false);
   const planetscaleApiUrl = parseApiUrl(
     "planetscale-api-url",
@@ -11529,6 +12461,8 @@ function parseInputs(read, env, now) {
     ttl,
     minAgeSeconds,
     deletePrevious,
+    journal,
+    runId: `${envValue(env, "GITHUB_RUN_ID") ?? "local"}/${envValue(env, "GITHUB_RUN_ATTEMPT") ?? "1"}`,
     dryRun,
     planetscaleApiUrl,
     githubApiUrl,
@@ -12086,21 +13020,26 @@ function createDeps(config, runtime) {
     timeoutMs: tuning.requestTimeoutMs,
     baseDelayMs: tuning.retryBaseMs
   });
+  const github = config.githubToken === void 0 ? void 0 : createGitHub(config, config.githubToken, log, pacer);
   return {
     planetscale: planetscaleAs(config.credentials),
     planetscaleAs,
-    secrets: config.githubToken === void 0 ? noSecrets : createSecrets(config, config.githubToken, log, pacer),
+    secrets: github?.secrets ?? noSecrets,
+    journal: github?.journal,
+    githubTokenExpiresAt: () => github?.expiresAt(),
     log,
     now: () => /* @__PURE__ */ new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     cancel: runtime.cancel,
     pacer,
+    writeSpacingMs: tuning.writeSpacingMs,
     writeConcurrency: tuning.writeConcurrency,
     verifyTimeoutMs: tuning.verifyTimeoutMs,
     cancelGraceMs: CANCEL_GRACE_MS
   };
 }
-function createSecrets(config, token, log, pacer) {
+function createGitHub(config, token, log, pacer) {
+  let expiresAt;
   const octokit = createOctokit({
     token,
     baseUrl: config.githubApiUrl,
@@ -12109,9 +13048,16 @@ function createSecrets(config, token, log, pacer) {
     // GitHub asked to wait: the other writes would be refused too.
     onRateLimitWait: (ms) => pacer.pause(ms),
     retryBaseMs: config.tuning.retryBaseMs,
-    requestTimeoutMs: config.tuning.requestTimeoutMs
+    requestTimeoutMs: config.tuning.requestTimeoutMs,
+    onTokenExpiration: (at2) => {
+      expiresAt = at2;
+    }
   });
-  return createSecretsApi({ octokit, log });
+  return {
+    secrets: createSecretsApi({ octokit, log }),
+    journal: config.journal && createVariableStore({ octokit, location: config.journal, pacer }),
+    expiresAt: () => expiresAt
+  };
 }
 var noSecrets = {
   prepare: () => Promise.reject(new Error("no targets configured"))

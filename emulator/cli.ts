@@ -5,8 +5,9 @@ import { seedDemo, startEmulator } from './index.js'
 
 const USAGE = `Usage: npm run emulator -- [options]
 
-Serves PlanetScale's service-token API and GitHub's secrets API on 127.0.0.1, seeded with a
-demo data set, and prints the base URLs and credentials as KEY=value lines.
+Serves PlanetScale's service-token API and GitHub's secrets and Actions-variables API on
+127.0.0.1, seeded with a demo data set, and prints the base URLs and credentials as KEY=value
+lines. The GitHub token may read and write secrets and variables in every scope.
 
   --port-planetscale N   PlanetScale port (default: any free port)
   --port-github N        GitHub port (default: any free port)

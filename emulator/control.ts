@@ -1,5 +1,13 @@
-// Test controls shared by both servers: fault rules, latency, the request log.
-import type { ApiName, FaultResponse, FaultRule, LatencySettings, LogEntry, RouteMatcher } from './types.js'
+// Test controls shared by both servers: fault rules, hold points, latency, the request log.
+import type {
+  ApiName,
+  FaultResponse,
+  FaultRule,
+  HeldRequest,
+  LatencySettings,
+  LogEntry,
+  RouteMatcher
+} from './types.js'
 
 export const PREFIXES: Record<ApiName, string> = { planetscale: '/v1', github: '/api/v3' }
 
@@ -17,11 +25,22 @@ interface ActiveFault {
   seen: number
 }
 
+export interface ArmedHold {
+  /** undefined: every request of either API. */
+  matcher?: RouteMatcher
+  nth: number
+  phase: 'before' | 'after'
+  seen: number
+  resolve(held: HeldRequest): void
+  reject(reason: Error): void
+}
+
 export class Control {
   readonly log: LogEntry[] = []
   private seq = 0
   private faultSeq = 0
   private faults: ActiveFault[] = []
+  private holds: ArmedHold[] = []
   private latency: Required<LatencySettings>
 
   constructor(
@@ -80,6 +99,40 @@ export class Control {
       if (!hit && fault.seen >= nth && fault.seen < nth + times) hit = fault.rule
     }
     return hit && { response: hit.response, phase: hit.phase ?? 'before' }
+  }
+
+  /** Resolves once the request is held; rejects if the emulator stops first. */
+  addHold(matcher: RouteMatcher | undefined, nth = 1, phase: 'before' | 'after' = 'before'): Promise<HeldRequest> {
+    if (!Number.isInteger(nth) || nth < 1) throw new Error(`holdAt: nth must be an integer >= 1, got ${nth}`)
+    let hold: ArmedHold | undefined
+    const promise = new Promise<HeldRequest>((resolve, reject) => {
+      hold = { matcher, nth, phase, seen: 0, resolve, reject }
+    })
+    // Marked handled: a test that never awaits an unreached hold must not fail on the rejection at stop().
+    promise.catch(() => {})
+    this.holds.push(hold as ArmedHold)
+    return promise
+  }
+
+  /**
+   * Called on arrival, in seq order across both APIs, so that "the nth request" matches the nth log entry.
+   * Every matching hold counts the request; the first one due takes it and is disarmed.
+   */
+  takeHold(api: ApiName, method: string, path: string): ArmedHold | undefined {
+    let hit: ArmedHold | undefined
+    for (const hold of this.holds) {
+      if (hold.matcher && !matchesRoute(hold.matcher, api, method, path)) continue
+      hold.seen++
+      if (!hit && hold.seen >= hold.nth) hit = hold
+    }
+    if (hit) this.holds = this.holds.filter((h) => h !== hit)
+    return hit
+  }
+
+  /** Rejects every hold not reached yet. */
+  disarmHolds(reason: string): void {
+    for (const hold of this.holds) hold.reject(new Error(reason))
+    this.holds = []
   }
 
   /** Keeps the log in arrival (seq) order although requests finish out of order. */

@@ -1,18 +1,24 @@
-// In-process emulator of PlanetScale's service-token API and GitHub's secrets API,
+// In-process emulator of PlanetScale's service-token API and GitHub's secrets and Actions-variables API,
 // each on its own loopback server. Tests, the demo and the benchmark drive it from here.
 import sodium from 'libsodium-wrappers'
 import { Control } from './control.js'
 import { GitHubHandler } from './github/handler.js'
 import { RateLimits, type GitHubLimitSettings } from './github/limits.js'
-import { GitHubState, type SecretView, type Visibility } from './github/state.js'
+import {
+  GitHubState,
+  type GitHubTokenOptions,
+  type SecretView,
+  type VariableView,
+  type Visibility
+} from './github/state.js'
 import { PlanetScaleHandler } from './planetscale/handler.js'
 import { PlanetScaleState, type AccessSpec, type PlanetScaleSettings, type TokenInfo } from './planetscale/state.js'
 import { ApiServer } from './server.js'
-import type { Concurrency, FaultRule, LatencySettings, LogEntry } from './types.js'
+import type { Concurrency, FaultRule, HeldRequest, HoldRule, LatencySettings, LogEntry } from './types.js'
 
 export type { AccessSpec, PlanetScaleSettings, TokenInfo } from './planetscale/state.js'
 export type { GitHubLimitSettings } from './github/limits.js'
-export type { SecretView, Visibility } from './github/state.js'
+export type { GitHubTokenOptions, SecretView, VariableView, Visibility } from './github/state.js'
 export type * from './types.js'
 export { seedDemo, type DemoSeed } from './seed.js'
 
@@ -60,8 +66,10 @@ export interface GitHubControls {
   addEnvironment(fullName: string, environment: string): void
   addOrganization(name: string): void
   /** `scopes`: scope keys it may read and write, or 'all'; `readScopes`: scope keys it may only read. */
-  addToken(token: string, options: { scopes: 'all' | string[]; readScopes?: string[] }): void
+  addToken(token: string, options: GitHubTokenOptions): void
   removeToken(token: string): void
+  /** Refuses the token (401 Bad credentials) from now on. */
+  expireToken(token: string): void
   secret(scopeKey: string, name: string): SecretView | undefined
   secrets(scopeKey: string): Record<string, SecretView>
   scopeKeys(): string[]
@@ -72,6 +80,16 @@ export interface GitHubControls {
     options?: { visibility?: Visibility; selectedRepositoryIds?: number[] }
   ): void
   deleteSecret(scopeKey: string, name: string): boolean
+  variable(scopeKey: string, name: string): VariableView | undefined
+  variables(scopeKey: string): Record<string, VariableView>
+  /** Creates or replaces; organization variables default to visibility 'private'. */
+  putVariable(
+    scopeKey: string,
+    name: string,
+    value: string,
+    options?: { visibility?: Visibility; selectedRepositoryIds?: number[] }
+  ): void
+  deleteVariable(scopeKey: string, name: string): boolean
   publicKey(scopeKey: string): { key_id: string; key: string }
   rotateKey(scopeKey: string): void
   /** The numeric ID of a repository, or undefined. */
@@ -89,6 +107,8 @@ export interface Snapshot {
   >
   /** scope key → secret name → plaintext. */
   github: Record<string, Record<string, string>>
+  /** scope key (repo, environment and org scopes) → variable name → value. */
+  variables: Record<string, Record<string, string>>
 }
 
 export interface Emulator {
@@ -103,11 +123,18 @@ export interface Emulator {
   addFault(rule: FaultRule): number
   removeFault(id: number): void
   clearFaults(): void
+  /** Holds the rule's nth matching request open (see HoldRule); resolves once it is held. */
+  holdAt(rule: HoldRule): Promise<HeldRequest>
+  /** Holds the nth request of either API counted from now, whatever its route. */
+  holdAtRequest(n: number, phase?: 'before' | 'after'): Promise<HeldRequest>
+  /** Drops the held connections (logged as 'hang'); holds not reached yet stay armed. */
+  releaseHolds(): void
   /** Completed requests in arrival order. The same array for the emulator's lifetime. */
   readonly log: LogEntry[]
   /** Empties the log and resets both concurrency peaks. */
   clearLog(): void
   snapshot(): Snapshot
+  /** Also drops held connections and rejects holds not reached yet. */
   stop(): Promise<void>
 }
 
@@ -163,11 +190,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addOrganization: (name) => gh.addOrganization(name),
     addToken: (token, o) => gh.addToken(token, o),
     removeToken: (token) => gh.removeToken(token),
+    expireToken: (token) => gh.expireToken(token),
     secret: (scope, name) => gh.secret(scope, name),
     secrets: (scope) => gh.secrets(scope),
     scopeKeys: () => gh.scopeKeys(),
     putSecretPlain: (scope, name, value, o) => gh.putSecretPlain(scope, name, value, o),
     deleteSecret: (scope, name) => gh.deleteSecret(scope, name),
+    variable: (scope, name) => gh.variable(scope, name),
+    variables: (scope) => gh.variables(scope),
+    putVariable: (scope, name, value, o) => gh.putVariable(scope, name, value, o),
+    deleteVariable: (scope, name) => gh.deleteVariable(scope, name),
     publicKey: (scope) => gh.publicKey(scope),
     rotateKey: (scope) => gh.rotateKey(scope),
     repositoryId: (fullName) => {
@@ -195,6 +227,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addFault: (rule) => control.addFault(rule),
     removeFault: (id) => control.removeFault(id),
     clearFaults: () => control.clearFaults(),
+    holdAt: ({ nth, phase, ...matcher }) => control.addHold(matcher, nth, phase),
+    holdAtRequest: (n, phase) => control.addHold(undefined, n, phase),
+    releaseHolds: () => {
+      psServer.releaseHolds()
+      ghServer.releaseHolds()
+    },
     log: control.log,
     clearLog: () => {
       control.clearLog()
@@ -212,14 +250,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           }
         ])
       ),
-      github: Object.fromEntries(
-        gh
-          .scopeKeys()
-          .map((key) => [key, Object.fromEntries(Object.entries(gh.secrets(key)).map(([name, s]) => [name, s.value]))])
-      )
+      github: Object.fromEntries(gh.scopeKeys().map((key) => [key, values(gh.secrets(key))])),
+      variables: Object.fromEntries(gh.variableScopeKeys().map((key) => [key, values(gh.variables(key))]))
     }),
     stop: async () => {
+      control.disarmHolds('emulator stopped before the hold was reached')
       await Promise.all([psServer.stop(), ghServer.stop()])
     }
   }
+}
+
+function values(entries: Record<string, { value: string }>): Record<string, string> {
+  return Object.fromEntries(Object.entries(entries).map(([name, e]) => [name, e.value]))
 }

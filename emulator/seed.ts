@@ -7,7 +7,7 @@ export interface DemoSeed {
   databases: string[]
   /** A management token that can rotate itself: read/write/delete_service_tokens plus database accesses. */
   token: { id: string; token: string }
-  /** A GitHub token allowed to read and write every scope. */
+  /** A GitHub token allowed to read and write every scope's secrets and variables. */
   githubToken: string
   repository: string
   environment: string

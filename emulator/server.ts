@@ -1,5 +1,5 @@
 // One loopback HTTP server per API. The pipeline every request goes through:
-// read body → latency → fault rules → the API's handler → response → log entry.
+// hold points (counted on arrival) → read body → latency → fault rules → the API's handler → response → log entry.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
@@ -41,6 +41,8 @@ const MAX_BODY_BYTES = 1024 * 1024
 export class ApiServer {
   private readonly server: http.Server
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** Releases of the requests held open for kill tests. */
+  private readonly held = new Set<() => void>()
   private inFlight = 0
   private peak = 0
   private stopped = false
@@ -73,8 +75,14 @@ export class ApiServer {
     this.peak = this.inFlight
   }
 
+  /** Drops every held connection; each is logged with status 'hang'. */
+  releaseHolds(): void {
+    for (const release of [...this.held]) release()
+  }
+
   async stop(): Promise<void> {
     this.stopped = true
+    this.releaseHolds()
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
@@ -105,6 +113,7 @@ export class ApiServer {
     const path = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname
     const method = (req.method ?? 'GET').toUpperCase()
     const authHeader = req.headers.authorization
+    const hold = this.control.takeHold(api, method, path)
     const finish = (status: number | 'reset' | 'hang') => {
       this.inFlight--
       this.control.record({
@@ -124,6 +133,7 @@ export class ApiServer {
     try {
       body = await readBody(req)
     } catch {
+      hold?.reject(new Error(`held request ${seq} was refused: body too large`))
       res.writeHead(413).end()
       finish(413)
       return
@@ -139,18 +149,21 @@ export class ApiServer {
     }
 
     await this.sleep(this.control.latencyFor(api, method, path))
+    if (hold) {
+      if (hold.phase === 'after' && !this.stopped) await this.respond(request, underPrefix)
+      if (this.stopped) {
+        hold.reject(new Error('emulator stopped'))
+        return
+      }
+      this.park(req, res, finish)
+      hold.resolve({ api, method, path, seq })
+      return
+    }
     if (this.stopped) return
     const fault = this.control.takeFault(api, method, path)
 
     let response: ApiResponse | undefined
-    if (!fault || fault.phase === 'after') {
-      try {
-        response = underPrefix ? await this.handler.handle(request) : this.handler.notFound()
-      } catch (error) {
-        console.error(`[emulator] ${api} ${method} ${path} failed:`, error)
-        response = { status: 500, body: { message: 'Emulator internal error' } }
-      }
-    }
+    if (!fault || fault.phase === 'after') response = await this.respond(request, underPrefix)
     if (fault) {
       const f = fault.response
       if ('reset' in f) {
@@ -170,6 +183,30 @@ export class ApiServer {
     const common = this.handler.commonHeaders?.(request) ?? {}
     send(res, final, common)
     finish(final.status)
+  }
+
+  private async respond(request: ApiRequest, underPrefix: boolean): Promise<ApiResponse> {
+    try {
+      return underPrefix ? await this.handler.handle(request) : this.handler.notFound()
+    } catch (error) {
+      console.error(`[emulator] ${this.handler.api} ${request.method} ${request.path} failed:`, error)
+      return { status: 500, body: { message: 'Emulator internal error' } }
+    }
+  }
+
+  /** Leaves the request unanswered until releaseHolds(), stop() or the client goes away (e.g. is killed). */
+  private park(req: http.IncomingMessage, res: http.ServerResponse, finish: (status: 'hang') => void): void {
+    let done = false
+    const release = () => {
+      if (done) return
+      done = true
+      this.held.delete(release)
+      finish('hang')
+      req.socket.destroy()
+    }
+    this.held.add(release)
+    res.once('close', release)
+    if (req.socket.destroyed) release()
   }
 }
 

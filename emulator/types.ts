@@ -1,7 +1,7 @@
 // Public types of the emulator's programmatic API (shared by both fake APIs and the control layer).
 
 export type ApiName = 'planetscale' | 'github'
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /** One handled request. Never holds a body or a secret: the authorization is a label. */
 export interface LogEntry {
@@ -45,6 +45,25 @@ export interface FaultRule extends RouteMatcher {
    */
   phase?: 'before' | 'after'
   response: FaultResponse
+}
+
+/**
+ * Holds one request open for a kill test: the `nth` matching request counted from holdAt (default 1)
+ * is never answered. It still waits its latency; fault rules neither see nor count it. It stays open until
+ * releaseHolds(), stop() or the client going away, then is logged with status 'hang'.
+ */
+export interface HoldRule extends RouteMatcher {
+  nth?: number
+  /** 'before' (default): the API never sees it. 'after': the API applies it (state changes), the answer never leaves. */
+  phase?: 'before' | 'after'
+}
+
+/** A request a hold caught; `seq` is its log sequence number. */
+export interface HeldRequest {
+  api: ApiName
+  method: string
+  path: string
+  seq: number
 }
 
 export interface RouteLatency extends RouteMatcher {

@@ -202,18 +202,21 @@ export const README_SUMMARIES: Readonly<Record<string, string>> = {
   'service-token-id': 'ID of the service token the action authenticates with.',
   'service-token': 'Secret value of that token (from `secrets.*`).',
   'token-id': '`rotate`: the token to replace (default: `service-token-id`). `delete`: the token to delete.',
-  targets: 'Where the pair is written, one target a line. Default: `repo:` the current repository.',
+  targets: 'Where the pair is written, one target a line. Default: this repository.',
   'github-token': "GitHub App installation token or fine-grained PAT that may write the targets' secrets.",
   'id-secret-name': 'Secret that receives the token ID.',
   'token-secret-name': 'Secret that receives the token value.',
   'token-name': 'Name of a new token; `{date}`, `{repository}`, `{run_id}` are filled in.',
   accesses: "Grants of a new token, one a line. `rotate`: empty copies the old token's; `create`: required.",
-  ttl: 'Lifetime of a new token (`30d`, `12h`, `never`). Empty: `rotate` keeps the old lifetime, `create` never expires.',
+  ttl: 'Lifetime of a new token (`30d`, `12h`, `never`), at least `1h`. Empty: `rotate` keeps the old, `create` never expires.',
   'min-age': '`rotate`: skip while the token is younger than this, unless it expires sooner.',
-  'delete-previous': '`rotate`: delete the replaced token once every target holds the new pair.',
+  'delete-previous':
+    '`rotate`: grace before a later run deletes the replaced token (`1h`); `true`: now; `false`: never.',
+  journal:
+    'Variable that records rotations (`repo:`, `environment:` or `org:` scope), or `none`. Default: this repository.',
   'dry-run': 'Check everything, print the plan, change nothing.',
   'planetscale-api-url': 'PlanetScale API base URL.',
-  'github-api-url': 'GitHub API base URL (GHES). Default: `$GITHUB_API_URL`, else `https://api.github.com`.'
+  'github-api-url': 'GitHub API base URL (GHES). Default: `$GITHUB_API_URL`, else api.github.com.'
 }
 
 /** README.md's inputs table: name, default, one line (the full text is in docs/inputs.md). */

@@ -6,6 +6,7 @@ import { HANDLERS, type CommandDeps } from './commands/index.js'
 import { errorMessage } from './errors.js'
 import { createOctokit } from './github/octokit.js'
 import { createSecretsApi } from './github/secrets.js'
+import { createVariableStore } from './github/variables.js'
 import type { SecretsApi } from './github/types.js'
 import type { Command, Config } from './inputs/config.js'
 import { parseInputs } from './inputs/index.js'
@@ -105,22 +106,28 @@ function createDeps(config: Config, runtime: Runtime): Omit<CommandDeps, 'io'> {
       timeoutMs: tuning.requestTimeoutMs,
       baseDelayMs: tuning.retryBaseMs
     })
+  const github = config.githubToken === undefined ? undefined : createGitHub(config, config.githubToken, log, pacer)
   return {
     planetscale: planetscaleAs(config.credentials),
     planetscaleAs,
-    secrets: config.githubToken === undefined ? noSecrets : createSecrets(config, config.githubToken, log, pacer),
+    secrets: github?.secrets ?? noSecrets,
+    journal: github?.journal,
+    githubTokenExpiresAt: () => github?.expiresAt(),
     log,
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     cancel: runtime.cancel,
     pacer,
+    writeSpacingMs: tuning.writeSpacingMs,
     writeConcurrency: tuning.writeConcurrency,
     verifyTimeoutMs: tuning.verifyTimeoutMs,
     cancelGraceMs: CANCEL_GRACE_MS
   }
 }
 
-function createSecrets(config: Config, token: string, log: Logger, pacer: WritePacer): SecretsApi {
+/** One GitHub client for the secrets and the journal, which also learns when its token expires. */
+function createGitHub(config: Config, token: string, log: Logger, pacer: WritePacer) {
+  let expiresAt: Date | undefined
   const octokit = createOctokit({
     token,
     baseUrl: config.githubApiUrl,
@@ -129,9 +136,16 @@ function createSecrets(config: Config, token: string, log: Logger, pacer: WriteP
     // GitHub asked to wait: the other writes would be refused too.
     onRateLimitWait: (ms) => pacer.pause(ms),
     retryBaseMs: config.tuning.retryBaseMs,
-    requestTimeoutMs: config.tuning.requestTimeoutMs
+    requestTimeoutMs: config.tuning.requestTimeoutMs,
+    onTokenExpiration: (at) => {
+      expiresAt = at
+    }
   })
-  return createSecretsApi({ octokit, log })
+  return {
+    secrets: createSecretsApi({ octokit, log }),
+    journal: config.journal && createVariableStore({ octokit, location: config.journal, pacer }),
+    expiresAt: () => expiresAt
+  }
 }
 
 /** For the commands that write no secrets (the parser requires a github-token whenever there are targets). */

@@ -24,6 +24,7 @@ describe('action.yml as documented', () => {
       'ttl',
       'min-age',
       'delete-previous',
+      'journal',
       'dry-run',
       'planetscale-api-url',
       'github-api-url'
@@ -33,6 +34,8 @@ describe('action.yml as documented', () => {
         'expires-at',
         'previous-token-deleted',
         'previous-token-id',
+        'previous-token-retires-at',
+        'repaired',
         'rotated',
         'targets-written',
         'token-id',

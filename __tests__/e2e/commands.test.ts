@@ -7,15 +7,19 @@ import {
   TARGET_SETS,
   TOKEN_NAME,
   annotations,
+  failure,
+  expectRetiring,
   findLeaks,
   heldPair,
   invariantViolations,
+  journalState,
   runAction,
   scenarios,
   summaryTargetRows,
   withTokenToRotate,
   writes,
   type ActionRun,
+  type RunOptions,
   type Scenario
 } from './harness.js'
 
@@ -33,8 +37,26 @@ function lifetimeError(expiresAt: string | undefined, lifetimeSeconds: number, b
   return 0
 }
 
-/** What every successful rotation promises: outputs, new pair everywhere, old token gone, summary, no leak. */
-function expectRotated(s: Scenario, run: ActionRun): string {
+/** A rotation, with Date.now() around it (for the retirement time the run computes). */
+async function rotation(
+  inputs: Record<string, string>,
+  options: RunOptions
+): Promise<ActionRun & { window: { before: number; after: number } }> {
+  const before = Date.now()
+  const run = await runAction(inputs, options)
+  return { ...run, window: { before, after: Date.now() } }
+}
+
+/**
+ * What every successful rotation promises: outputs, new pair everywhere, summary, no leak. The
+ * replaced token: by default (`delete-previous: 1h`) alive and listed in the journal as retiring an
+ * hour (`graceMs`) after the run; with `deleted` (`delete-previous: true`), gone.
+ */
+function expectRotated(
+  s: Scenario,
+  run: ActionRun & { window?: { before: number; after: number } },
+  options: { deleted?: boolean; graceMs?: number } = {}
+): string {
   expect(run.stderr).toBe('')
   expect(annotations(run, 'error')).toEqual([])
   expect(run.code).toBe(0)
@@ -44,12 +66,23 @@ function expectRotated(s: Scenario, run: ActionRun): string {
   expect(run.outputs).toMatchObject({
     'previous-token-id': s.token.id,
     rotated: 'true',
-    'previous-token-deleted': 'true',
+    repaired: 'false',
     'targets-written': String(s.targets.length)
   })
   expect(run.outputs['expires-at']).toBe(s.emu.planetscale.token(newId)?.expiresAt ?? '')
   for (const scope of s.targets) expect(heldPair(s, scope).id).toBe(newId)
-  expect(s.emu.planetscale.isAlive(s.token.id)).toBe(false)
+  if (options.deleted) {
+    expect(run.outputs).toMatchObject({ 'previous-token-deleted': 'true', 'previous-token-retires-at': '' })
+    expect(s.emu.planetscale.isAlive(s.token.id)).toBe(false)
+  } else {
+    expect(run.window).toBeDefined()
+    expectRetiring(s, run, s.token.id, run.window!, options.graceMs)
+    expect(s.emu.log.filter((e) => e.api === 'planetscale' && e.method === 'DELETE')).toEqual([])
+  }
+  // The journal is closed: it names the new token as the line's current one, and nothing is open.
+  const journal = journalState(s)
+  expect(journal).toMatchObject({ current: newId, stale: [], markers: [] })
+  expect(journal?.open).toBeUndefined()
   expect(s.emu.planetscale.accessSet(newId)).toEqual(s.originalAccessSet)
   expect(invariantViolations(s)).toEqual([])
   const rows = summaryTargetRows(run.summary)
@@ -69,14 +102,46 @@ describe('rotate into each kind of target', () => {
     ['all five at once', [...TARGET_SETS.all]]
   ])('%s', async (_kind, targets) => {
     const s = await scenario({ targets })
-    const run = await runAction(s.inputs, { env: s.env })
-    expectRotated(s, run)
-    // Self-rotation deletes the old token with the new one's credentials.
+    expectRotated(s, await rotation(s.inputs, { env: s.env }))
+  })
+})
+
+describe('delete-previous', () => {
+  test('true: the old token is deleted in the same run, with the new token’s credentials', async () => {
+    const s = await scenario({ targets: TARGET_SETS.all })
+    const run = await runAction({ ...s.inputs, 'delete-previous': 'true' }, { env: s.env })
+    expectRotated(s, run, { deleted: true })
     const deletion = s.emu.log.filter((e) => e.api === 'planetscale' && e.method === 'DELETE')
     expect(deletion).toHaveLength(1)
     expect(deletion[0]!.path).toBe(`/organizations/${ORG}/service-tokens/${s.token.id}`)
     expect(deletion[0]!.authorization).toBe(`planetscale:${run.outputs['token-id']}`)
     expect(s.emu.planetscale.selfDeletions).toEqual([])
+    expect(journalState(s)?.retiring).toEqual([])
+  })
+
+  test('a duration: kept that long, then deleted by the first run after it, with that run’s credentials', async () => {
+    const s = await scenario()
+    const first = await rotation({ ...s.inputs, 'delete-previous': '2s' }, { env: s.env })
+    const newId = expectRotated(s, first, { graceMs: 2_000 })
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    // The next scheduled run holds the pair the first one wrote.
+    const pair = heldPair(s, 'repo:acme/api')
+    const next = await runAction(
+      { ...s.inputs, 'service-token-id': pair.id!, 'service-token': pair.token!, 'min-age': '30d' },
+      { env: { ...s.env, GITHUB_RUN_ID: '4343' } }
+    )
+    expect(annotations(next, 'error')).toEqual([])
+    expect(next.code).toBe(0)
+    // Skipped for min-age, it still deletes what is due.
+    expect(next.outputs).toMatchObject({ rotated: 'false', 'token-id': '' })
+    expect(s.emu.planetscale.isAlive(s.token.id)).toBe(false)
+    const deletion = s.emu.log.filter((e) => e.api === 'planetscale' && e.method === 'DELETE')
+    expect(deletion.map((e) => [e.path, e.authorization])).toEqual([
+      [`/organizations/${ORG}/service-tokens/${s.token.id}`, `planetscale:${newId}`]
+    ])
+    expect(journalState(s)).toMatchObject({ current: newId, retiring: [] })
+    expect(heldPair(s, 'repo:acme/api').id).toBe(newId)
+    expect(findLeaks(next, s.secrets())).toEqual([])
   })
 })
 
@@ -90,8 +155,7 @@ describe('organization secrets', () => {
     ] as const) {
       s.emu.github.putSecretPlain('org:acme', name, value, { visibility: 'selected', selectedRepositoryIds: ids })
     }
-    const run = await runAction(s.inputs, { env: s.env })
-    expectRotated(s, run)
+    expectRotated(s, await rotation(s.inputs, { env: s.env }))
     for (const name of [ID_NAME, TOKEN_NAME]) {
       const secret = s.emu.github.secret('org:acme', name)
       expect(secret?.visibility).toBe('selected')
@@ -101,7 +165,7 @@ describe('organization secrets', () => {
 
   test('an explicit "visibility=selected repositories=api,web" sets them', async () => {
     const s = await scenario({ targets: ['org:acme'] })
-    const run = await runAction(
+    const run = await rotation(
       { ...s.inputs, targets: 'org:acme visibility=selected repositories=api,web' },
       { env: s.env }
     )
@@ -120,8 +184,7 @@ describe('organization secrets', () => {
     s.emu.github.putSecretPlain('org:acme', 'OTHER', 'x', { visibility: 'all' })
     s.emu.github.deleteSecret('org:acme', ID_NAME)
     s.emu.github.deleteSecret('org:acme', TOKEN_NAME)
-    const run = await runAction(s.inputs, { env: s.env })
-    expectRotated(s, run)
+    expectRotated(s, await rotation(s.inputs, { env: s.env }))
     expect(s.emu.github.secret('org:acme', ID_NAME)?.visibility).toBe('private')
     expect(s.emu.github.secret('org:acme', TOKEN_NAME)?.visibility).toBe('private')
   })
@@ -131,25 +194,23 @@ describe('lifetime of the new token', () => {
   test("without ttl it keeps the old token's lifetime (not its expiry date)", async () => {
     // Created 10 days ago with a 30-day lifetime: the new one must live 30 days from now.
     const s = await scenario({ ttlSeconds: 30 * DAY, createdAt: daysAgo(10) })
-    const before = Date.now()
-    const run = await runAction(s.inputs, { env: s.env })
-    const after = Date.now()
+    const run = await rotation(s.inputs, { env: s.env })
     expectRotated(s, run)
+    const { before, after } = run.window
     expect(lifetimeError(run.outputs['expires-at'], 30 * DAY, before, after)).toBeLessThanOrEqual(5)
   })
 
   test('ttl: 12h', async () => {
     const s = await scenario({ ttlSeconds: 30 * DAY })
-    const before = Date.now()
-    const run = await runAction({ ...s.inputs, ttl: '12h' }, { env: s.env })
-    const after = Date.now()
+    const run = await rotation({ ...s.inputs, ttl: '12h' }, { env: s.env })
     expectRotated(s, run)
+    const { before, after } = run.window
     expect(lifetimeError(run.outputs['expires-at'], 12 * 3600, before, after)).toBeLessThanOrEqual(5)
   })
 
   test('ttl: never gives a token that does not expire, even when the old one did', async () => {
     const s = await scenario({ ttlSeconds: 30 * DAY })
-    const run = await runAction({ ...s.inputs, ttl: 'never' }, { env: s.env })
+    const run = await rotation({ ...s.inputs, ttl: 'never' }, { env: s.env })
     const newId = expectRotated(s, run)
     expect(run.outputs['expires-at']).toBe('')
     expect(s.emu.planetscale.token(newId)?.expiresAt).toBeNull()
@@ -179,7 +240,9 @@ test('create: a token with exactly the given database accesses, written to anoth
   expect(run.outputs).toMatchObject({ 'expires-at': '', 'targets-written': '1' })
   expect(run.outputs).not.toHaveProperty('rotated')
   const created = s.emu.planetscale.token(newId)
-  expect(created).toMatchObject({ name: 'deploy/acme/api/4242', expiresAt: null, deletedAt: null })
+  // The name as given, then the journal's marker (a token whose create answer was lost is found by it).
+  expect(created).toMatchObject({ expiresAt: null, deletedAt: null })
+  expect(created?.name).toMatch(/^deploy\/acme\/api\/4242 r-[0-9a-f]{10}$/)
   expect(created?.accesses).toEqual([
     'database:analytics:read_branch',
     'database:app-db:connect_branch',
@@ -200,6 +263,7 @@ test('create: a token with exactly the given database accesses, written to anoth
       .sort()
   ).toEqual([...s.tokensBefore, newId].sort())
   expect(writes(s.emu).filter((e) => e.method === 'DELETE')).toEqual([])
+  expect(journalState(s)?.open).toBeUndefined()
   expect(summaryTargetRows(run.summary)).toEqual([
     { target: 'repo:acme/web', result: expect.stringMatching(/new pair written/), detail: '' }
   ])
@@ -367,12 +431,12 @@ describe('min-age', () => {
 
   test('a token created 40 days ago is rotated', async () => {
     const s = await scenario({ createdAt: daysAgo(40) })
-    expectRotated(s, await runAction({ ...s.inputs, 'min-age': '30d' }, { env: s.env }))
+    expectRotated(s, await rotation({ ...s.inputs, 'min-age': '30d' }, { env: s.env }))
   })
 
   test('a token created 1 day ago that expires in 2 days is rotated', async () => {
     const s = await scenario({ createdAt: daysAgo(1), ttlSeconds: 3 * DAY })
-    expectRotated(s, await runAction({ ...s.inputs, 'min-age': '30d' }, { env: s.env }))
+    expectRotated(s, await rotation({ ...s.inputs, 'min-age': '30d' }, { env: s.env }))
   })
 })
 
@@ -385,8 +449,10 @@ test('token-id naming another token: a management token rotates a deploy token',
       { database: 'analytics', access: ['read_branch'] }
     ]
   })
-  const run = await runAction(s.inputs, { env: s.env })
-  const newId = expectRotated(s, run)
+  const run = await runAction({ ...s.inputs, 'delete-previous': 'true' }, { env: s.env })
+  const newId = expectRotated(s, run, { deleted: true })
+  // The journal starts the line at the deploy token, so that a scheduled workflow can keep naming it.
+  expect(journalState(s)).toMatchObject({ line: s.token.id, current: newId })
   // The deploy token is deleted with the action's own credentials; the management token lives on.
   const deletion = writes(s.emu).filter((e) => e.api === 'planetscale' && e.method === 'DELETE')
   expect(deletion.map((e) => [e.path, e.authorization])).toEqual([
@@ -412,4 +478,39 @@ test('bad credentials answered with 404: exit 1, advice to check the pair, nothi
   expect(s.emu.snapshot()).toEqual(before)
   expect(invariantViolations(s)).toEqual([])
   expect(findLeaks(run, [...s.secrets(), wrong])).toEqual([])
+})
+
+// A journal records one line. `create` into another repository with the default journal (the one
+// this repository's rotation line uses) is refused before any change, instead of becoming that
+// line's `current`; with a journal of its own it works, and the line goes on untouched.
+test('create does not take over the rotation line whose journal it would share', async () => {
+  const base = await scenario()
+  const s = withTokenToRotate(base, { accesses: [{ database: 'app-db', access: ['read_branch'] }] })
+  const first = await runAction({ ...s.inputs, 'delete-previous': 'true' }, { env: s.env })
+  const current = expectRotated(s, first, { deleted: true })
+  const createInputs = {
+    ...base.inputs,
+    command: 'create',
+    targets: 'repo:acme/web',
+    accesses: 'database=analytics read_branch'
+  }
+  const tokensBefore = s.emu.planetscale.tokens(ORG).map((t) => t.id)
+  const shared = await runAction(createInputs, { env: { ...s.env, GITHUB_RUN_ID: '5151' } })
+  expect(shared.code).toBe(1)
+  expect(failure(shared)).toMatch(/records the rotations of other targets \(repo:acme\/api\).*its own journal/)
+  expect(s.emu.planetscale.tokens(ORG).map((t) => t.id)).toEqual(tokensBefore)
+  expect(heldPair(s, 'repo:acme/web').id).toBeUndefined()
+
+  const created = await runAction(
+    { ...createInputs, journal: 'repo:acme/web name=WEB_TOKEN_ROTATION' },
+    { env: { ...s.env, GITHUB_RUN_ID: '5152' } }
+  )
+  expect(created.code).toBe(0)
+  const next = await runAction({ ...s.inputs, 'delete-previous': 'true' }, { env: { ...s.env, GITHUB_RUN_ID: '5252' } })
+  expect(next.code).toBe(0)
+  expect(next.outputs['previous-token-id']).toBe(current)
+  const web = heldPair(s, 'repo:acme/web')
+  expect(web.id).toBe(created.outputs['token-id'])
+  expect(s.emu.planetscale.authenticates({ id: web.id!, token: web.token! })).toBe(true)
+  expect(s.emu.planetscale.isAlive(current)).toBe(false)
 })

@@ -1,164 +1,276 @@
-// Two rotations of the same token, started together against the same targets (what happens
-// without a `concurrency:` group). Neither run can see the other's writes: GitHub secrets cannot be
-// read back. The run that comes to delete the old token second finds it gone; by then the other
-// run has finished writing, so it writes its own pair to every target again (every target then
-// holds a matching pair, whatever the interleaving was), names the other run's token, which no
-// target holds any more, and fails so that someone looks.
+// Two rotations of the same token against the same targets at the same time (what happens without
+// a `concurrency:` group). GitHub secrets cannot be read back, so the runs coordinate through the
+// journal: each records its intent and re-reads the journal before it creates a token, before it
+// writes a target and before it retires anything. A run that finds another run's intent backs off
+// and deletes its new token again; a run that finds another run's lease live is refused before it
+// changes anything; and when both got to write (rare), the one that notices at its end keeps every
+// token and leaves the journal open. In every case a re-run with no fault leaves every target
+// with the newest pair, and no token alive but the newest and those inside `delete-previous`'s grace.
 import { describe, expect, test } from '@jest/globals'
 import {
   ID_NAME,
-  ORG,
+  JOURNAL,
   TARGET_SETS,
   TOKEN_NAME,
-  annotations,
+  createdTokenIds,
+  credentialsFrom,
+  failure,
   findLeaks,
   heldPair,
   invariantViolations,
+  journalState,
   runAction,
   scenarios,
+  settledViolations,
   type ActionRun,
   type Scenario
 } from './harness.js'
 
 const startThree = scenarios({ targets: TARGET_SETS.three })
+const startOne = scenarios({ targets: TARGET_SETS.one })
 /**
- * 100 ms on every request: a run takes over a second before it can delete the old token, so two
- * runs started together overlap even when one process starts a few hundred ms after the other.
+ * 100 ms on every request: a run takes over a second before it writes a target, so two runs started
+ * together overlap even when one process starts a few hundred ms after the other.
  */
 const scenario = (latencyMs = 100): Promise<Scenario> => startThree({ emulator: { latencyMs } })
 
-/** The order in which a target's two secrets were written, by the ID they belong to. */
-function writeOrder(s: Scenario, scopePath: string): string[] {
-  return s.emu.log
-    .filter((e) => e.method === 'PUT' && e.path.startsWith(scopePath))
-    .map((e) => (e.path.endsWith(ID_NAME) ? 'ID' : 'token'))
-}
+const RUN_A = '7001'
+const RUN_B = '7002'
+const VARIABLE = `/repos/acme/api/actions/variables/${JOURNAL.name}`
+const REPO_SECRETS = '/repos/acme/api/actions/secrets'
+/** Long enough that a held request is not given up on (and retried) while the test holds it. */
+const PATIENT = { PSCALE_ACTION_REQUEST_TIMEOUT_MS: '60000' }
 
-async function race(
+/** Each run names its tokens after itself, so that a token can be traced to the run that made it. */
+function start(
   s: Scenario,
-  spacing: [string, string]
-): Promise<{ runs: ActionRun[]; loser: ActionRun; winner: ActionRun }> {
+  runId: string,
+  options: { env?: Record<string, string>; onStart?: (pid: number) => void } = {}
+) {
+  return runAction(
+    { ...s.inputs, 'token-name': 'race/{run_id}' },
+    { env: { ...s.env, GITHUB_RUN_ID: runId, ...options.env }, onStart: options.onStart }
+  )
+}
+
+/** Every token a run made, deleted ones included. */
+function tokensOf(s: Scenario, runId: string): string[] {
+  return createdTokenIds(s).filter((id) => s.emu.planetscale.token(id)?.name?.startsWith(`race/${runId} `))
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+type Fate = 'rotated' | 'backed off' | 'refused' | 'conflict'
+
+/** How a run of a race ended, from its exit code and message. */
+function fateOf(run: ActionRun): Fate {
+  const message = failure(run)
+  if (run.code === 0) return 'rotated'
+  if (/Another run began a rotation at the same time/.test(message)) return 'backed off'
+  // Its intent found another run's newer journal (or a journal another run created): nothing written.
+  if (/Another run wrote the journal .* while this one was checking/.test(message)) return 'backed off'
+  if (/another run created the journal while this one was starting/.test(message)) return 'backed off'
+  if (/Another run \(\d+\/\d+\) began a rotation at .* may still be at it/.test(message)) return 'refused'
+  if (/Another run rotated the same line while this one wrote its targets/.test(message)) return 'conflict'
+  throw new Error(`unexpected end of a race run (exit ${run.code}): ${message}`)
+}
+
+/**
+ * Two runs started together, then what each may leave: a run that backed off or was refused changed
+ * nothing (no target holds a token of it, none of its tokens is alive); a run in conflict kept every
+ * token. Returns the run ID a re-run would repeat (a run that did not rotate).
+ */
+async function race(s: Scenario, spacing: [string, string]): Promise<{ fates: Fate[]; loser: string }> {
+  const runIds = [RUN_A, RUN_B]
   const runs = await Promise.all(
-    spacing.map((ms) => runAction(s.inputs, { env: { ...s.env, PSCALE_ACTION_WRITE_SPACING_MS: ms } }))
+    runIds.map((id, i) => start(s, id, { env: { PSCALE_ACTION_WRITE_SPACING_MS: spacing[i]! } }))
   )
-  return settleRace(s, runs)
-}
-
-/**
- * Starts a slow run, and a fast one once the slow run has written the repository's ID secret, so
- * that the fast run's whole pair lands in the slow run's ID-to-token window (about 200 ms from
- * spawn to first write here, against a window of SLOW_SPACING_MS).
- */
-async function staggeredRace(s: Scenario): Promise<{ runs: ActionRun[]; loser: ActionRun; winner: ActionRun }> {
-  const SLOW_SPACING_MS = '1000'
-  const slow = runAction(s.inputs, { env: { ...s.env, PSCALE_ACTION_WRITE_SPACING_MS: SLOW_SPACING_MS } })
-  const repoIdWritten = (): boolean =>
-    s.emu.log.some((e) => e.method === 'PUT' && e.path === `/repos/acme/api/actions/secrets/${ID_NAME}`)
-  const deadline = Date.now() + 20_000
-  while (!repoIdWritten() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
-  expect(repoIdWritten()).toBe(true)
-  const fast = runAction(s.inputs, { env: { ...s.env, PSCALE_ACTION_WRITE_SPACING_MS: '20' } })
-  return settleRace(s, await Promise.all([slow, fast]))
-}
-
-function settleRace(s: Scenario, runs: ActionRun[]): { runs: ActionRun[]; loser: ActionRun; winner: ActionRun } {
   for (const run of runs) expect(findLeaks(run, s.secrets())).toEqual([])
-  // Exactly one of them deleted the old token; the other found it gone.
-  const losers = runs.filter((r) => r.code !== 0)
-  expect(runs.map((r) => r.code).sort()).toEqual([0, 1])
-  const loser = losers[0]!
-  const winner = runs.find((r) => r !== loser)!
-  return { runs, loser, winner }
-}
-
-/**
- * How a race ended. `overlapped`: both runs got past the check; the loser wrote its pair again
- * and names the winner's token. `late`: the loser started so late that the winner had already
- * deleted the old token, so the loser's credentials were refused at the check and it changed
- * nothing (both are correct; the latency above makes `late` rare).
- */
-function expectSettled(s: Scenario, loser: ActionRun, winner: ActionRun): 'overlapped' | 'late' {
-  if (loser.outputs['token-id'] === undefined) {
-    expect(annotations(loser, 'error').join('\n')).toMatch(/HTTP 401/)
-    for (const scope of s.targets)
-      expect({ scope, id: heldPair(s, scope).id }).toEqual({ scope, id: winner.outputs['token-id'] })
+  const fates = runs.map(fateOf)
+  expect(fates.filter((f) => f === 'rotated').length).toBeLessThanOrEqual(1)
+  const held = new Set(s.targets.map((scope) => heldPair(s, scope).id))
+  fates.forEach((fate, i) => {
+    const mine = tokensOf(s, runIds[i]!)
+    if (fate === 'backed off' || fate === 'refused') {
+      expect({ fate, alive: mine.filter((id) => s.emu.planetscale.isAlive(id)) }).toEqual({ fate, alive: [] })
+      expect({ fate, held: mine.filter((id) => held.has(id)) }).toEqual({ fate, held: [] })
+      if (fate === 'refused') expect(mine).toEqual([])
+    }
+    if (fate === 'conflict') {
+      expect(s.emu.planetscale.isAlive(s.token.id)).toBe(true)
+      for (const id of mine) expect(s.emu.planetscale.isAlive(id)).toBe(true)
+      expect(failure(runs[i]!)).toContain('concurrency:')
+    }
+  })
+  // One of them rotated and the other changed nothing: its pair is everywhere, the invariants hold.
+  const winner = fates.indexOf('rotated')
+  if (winner >= 0 && fates.every((f) => f !== 'conflict')) {
+    const [theirs] = tokensOf(s, runIds[winner]!)
+    for (const scope of s.targets) expect({ scope, id: heldPair(s, scope).id }).toEqual({ scope, id: theirs })
     expect(invariantViolations(s)).toEqual([])
-    return 'late'
   }
-  const ours = loser.outputs['token-id']!
-  const theirs = winner.outputs['token-id']!
-  expect(ours).not.toBe(theirs)
-  // The old token is gone and every target holds the same, working pair: the loser's.
-  expect(s.emu.planetscale.isAlive(s.token.id)).toBe(false)
-  for (const scope of s.targets) {
-    const pair = heldPair(s, scope)
-    expect({ scope, id: pair.id }).toEqual({ scope, id: ours })
-    expect(s.emu.planetscale.authenticates({ id: pair.id!, token: pair.token! })).toBe(true)
-  }
-  expect(loser.outputs).toMatchObject({ rotated: 'true', 'previous-token-deleted': 'true', 'targets-written': '3' })
-  // The winner's token is the only one left over, and the loser names it with what to do.
-  expect(invariantViolations(s)).toEqual([`orphan: token ${theirs} was created by the run and no target uses it`])
-  const message = annotations(loser, 'error').join('\n')
-  expect(message).toContain(`made token ${theirs}, which no target holds any more`)
-  expect(message).toContain(`token-id: ${theirs}`)
-  expect(message).toContain('concurrency:')
-  expect(annotations(loser, 'warning').join('\n')).toMatch(
-    /already gone: another rotation of it probably ran at the same time/
-  )
-  return 'overlapped'
+  const loser = runIds[fates.findIndex((f) => f !== 'rotated')]!
+  return { fates, loser }
 }
 
-async function followAdvice(s: Scenario, loser: ActionRun, winner: ActionRun): Promise<void> {
-  const theirs = winner.outputs['token-id']!
-  const ours = loser.outputs['token-id']!
-  // The action's credentials are now the pair every target holds.
-  const secret = heldPair(s, 'repo:acme/api').token!
-  const cleanup = await runAction(
-    { ...s.inputs, command: 'delete', 'token-id': theirs, 'service-token-id': ours, 'service-token': secret },
-    { env: s.env }
+/** A re-run of `runId` (attempt 2) with the pair the repository's secrets hold, as its workflow would read it. */
+async function rerun(s: Scenario, runId: string): Promise<ActionRun> {
+  const run = await runAction(
+    { ...s.inputs, ...credentialsFrom(s, 'repo:acme/api'), 'token-name': 'race/{run_id}' },
+    { env: { ...s.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '2' } }
   )
-  expect(cleanup.code).toBe(0)
-  expect(findLeaks(cleanup, s.secrets())).toEqual([])
-  expect(invariantViolations(s)).toEqual([])
-  expect(s.emu.planetscale.tokens(ORG).map((t) => t.id)).toEqual([ours])
+  expect({ code: run.code, message: failure(run), stderr: run.stderr }).toEqual({ code: 0, message: '', stderr: '' })
+  expect(findLeaks(run, s.secrets())).toEqual([])
+  return run
 }
+
+const PACES: [string, string][] = [
+  ['20', '20'],
+  ['0', '150'],
+  ['250', '0']
+]
 
 describe('two rotations of the same token started together', () => {
-  test('at different paces: their writes interleave, and the second to finish puts its pair back on every target', async () => {
-    const s = await scenario(0)
-    const { loser, winner, runs } = await staggeredRace(s)
-    expect(loser).toBe(runs[0])
-    // Without the second pass, the repository would have been left with one run's ID and the
-    // other's token: the slow run wrote its token after the fast run's ID (and after the fast run
-    // had already finished and deleted the old token).
-    expect(writeOrder(s, '/repos/acme/api/actions/').slice(0, 4)).toEqual(['ID', 'ID', 'token', 'token'])
-    const deletions = s.emu.log.filter((e) => e.method === 'DELETE' && e.path.endsWith(`/service-tokens/${s.token.id}`))
-    expect(deletions.map((e) => e.status)).toEqual([204, 404])
-    expectSettled(s, loser, winner)
-    await followAdvice(s, loser, winner)
-  })
-
-  test('at the same pace: the same outcome, whichever run finishes first', async () => {
-    const s = await scenario()
-    const { loser, winner } = await race(s, ['20', '20'])
-    if (expectSettled(s, loser, winner) === 'overlapped') await followAdvice(s, loser, winner)
-  })
-
-  test('the token secret of each target always matches its ID once both runs are done', async () => {
-    // Three more races at varied paces: whatever the interleaving, no target is left locked out.
-    for (const spacing of [
-      ['0', '150'],
-      ['250', '0'],
-      ['60', '90']
-    ] as [string, string][]) {
+  test('one rotates, or backs off or is refused with nothing changed, or both keep every token; a re-run of the other settles it', async () => {
+    for (const pace of PACES) {
       const s = await scenario()
-      const { loser, winner } = await race(s, spacing)
-      expectSettled(s, loser, winner)
-      for (const scope of s.targets) {
-        const pair = heldPair(s, scope)
-        expect(s.emu.github.secret(scope, TOKEN_NAME)?.value).toBe(pair.token)
-        expect(s.emu.planetscale.authenticates({ id: pair.id!, token: pair.token! })).toBe(true)
-      }
+      const { loser } = await race(s, pace)
+      await rerun(s, loser)
+      expect(settledViolations(s)).toEqual([])
     }
+  })
+})
+
+describe("another run's lease", () => {
+  test('a run started while another run is writing its targets is refused with nothing changed; a re-run after it succeeds', async () => {
+    const s = await startOne()
+    // The first run stops between the repository's ID and token writes, its lease live.
+    const held = s.emu.holdAt({ api: 'github', method: 'PUT', path: `${REPO_SECRETS}/${TOKEN_NAME}` })
+    const first = start(s, RUN_A, { env: PATIENT })
+    await held
+    const journal = journalState(s)
+    expect(journal?.open).toMatchObject({ run: `${RUN_A}/1`, phase: 'writing' })
+    expect(Date.parse(journal!.open!.leaseUntil)).toBeGreaterThan(Date.now() + 10 * 60_000)
+
+    const seen = s.emu.log.length
+    const second = await start(s, RUN_B)
+    expect(fateOf(second)).toBe('refused')
+    expect(failure(second)).toContain(`Another run (${RUN_A}/1)`)
+    expect(failure(second)).toContain(journal!.open!.leaseUntil)
+    expect(failure(second)).toMatch(/Nothing was changed/)
+    // Reads only, and no token: the first run is held, so every request since is the second run's.
+    expect(s.emu.log.slice(seen).filter((e) => e.method !== 'GET')).toEqual([])
+    expect(tokensOf(s, RUN_B)).toEqual([])
+    expect(journalState(s)).toEqual(journal)
+    expect(findLeaks(second, s.secrets())).toEqual([])
+
+    // Released, the first run writes its token secret again and finishes.
+    s.emu.releaseHolds()
+    const done = await first
+    expect({ code: done.code, message: failure(done) }).toEqual({ code: 0, message: '' })
+    expect(heldPair(s, 'repo:acme/api').id).toBe(tokensOf(s, RUN_A)[0])
+    expect(invariantViolations(s)).toEqual([])
+    expect(journalState(s)?.open).toBeUndefined()
+
+    await rerun(s, RUN_B)
+    expect(settledViolations(s)).toEqual([])
+  })
+
+  test('a run killed while its lease is live: another run is refused; a re-run of it takes over at once and repairs the pair', async () => {
+    const s = await startOne()
+    const held = s.emu.holdAt({ api: 'github', method: 'PUT', path: `${REPO_SECRETS}/${TOKEN_NAME}` })
+    let pid: number | undefined
+    const first = start(s, RUN_A, { env: PATIENT, onStart: (p) => (pid = p) })
+    await held
+    process.kill(pid!, 'SIGKILL')
+    const killed = await first
+    expect(killed.signal).toBe('SIGKILL')
+    const [newId] = tokensOf(s, RUN_A)
+    // Killed between the two writes: the new ID with the old token. The one exception the contract
+    // allows, and the journal knows the rotation is unfinished.
+    expect(heldPair(s, 'repo:acme/api')).toEqual({ id: newId, token: s.token.token })
+    expect(invariantViolations(s)).toEqual([
+      `repo:acme/api: the stored pair (${newId}) does not authenticate: locked out`
+    ])
+    expect(journalState(s)?.open).toMatchObject({ run: `${RUN_A}/1`, phase: 'writing', from: s.token.id, to: newId })
+
+    // Another workflow run, with the pair the repository holds: re-paired from the journal, then refused.
+    const seen = s.emu.log.length
+    const other = await runAction(
+      { ...s.inputs, ...credentialsFrom(s), 'token-name': 'race/{run_id}' },
+      { env: { ...s.env, GITHUB_RUN_ID: RUN_B } }
+    )
+    expect(fateOf(other)).toBe('refused')
+    expect(failure(other)).toMatch(/re-run it \(a re-run of the same workflow run takes over at once\)/)
+    expect(s.emu.log.slice(seen).filter((e) => e.method !== 'GET')).toEqual([])
+    expect(tokensOf(s, RUN_B)).toEqual([])
+    expect(findLeaks(other, s.secrets())).toEqual([])
+
+    const repair = await rerun(s, RUN_A)
+    expect(repair.outputs.repaired).toBe('true')
+    expect(settledViolations(s)).toEqual([])
+    // The killed run's token is retired like the original one: kept through the grace, then deleted.
+    const retiring = journalState(s)?.retiring.map((r) => r.id)
+    expect(retiring).toEqual(expect.arrayContaining([s.token.id, newId]))
+  })
+})
+
+describe('both runs write (deterministic interleavings)', () => {
+  // Run B rotates completely while run A's first secret write hangs (the journal then names B's
+  // token as `current`); then A writes its pair everywhere and ends in conflict, keeping every token,
+  // B's closed `current` included, for the re-run to retire.
+  test('the run that finishes second keeps every token; a re-run retires all but the newest (after their grace)', async () => {
+    const s = await startOne({ emulator: { latencyMs: 50 } })
+    // An existing journal: both runs update it (a first-ever create by two runs is refused instead).
+    s.emu.github.putVariable('repo:acme/api', JOURNAL.name, '{"version":1,"stale":[],"markers":[],"retiring":[]}')
+    // A: its first secret write hangs 6 s, then fails and is written again.
+    s.emu.addFault({ api: 'github', method: 'PUT', path: `${REPO_SECRETS}/${ID_NAME}`, response: { hangMs: 6_000 } })
+    // B: reads the journal, and waits at its intent until A is at its first secret write.
+    const bHeld = s.emu.holdAt({ api: 'github', method: 'PATCH', path: VARIABLE })
+    const b = start(s, RUN_B, { env: PATIENT })
+    await bHeld
+    const a = start(s, RUN_A, { env: PATIENT })
+    // B read twice (the start, before its intent); A reads four times before its writes.
+    const reads = () => s.emu.log.filter((e) => e.method === 'GET' && e.path === VARIABLE && e.status === 200).length
+    await until(() => reads() >= 6 && s.emu.github.concurrency.current >= 2, "A's first secret write")
+    s.emu.releaseHolds()
+    const [ranA, ranB] = await Promise.all([a, b])
+    expect(fateOf(ranB)).toBe('rotated')
+    expect(fateOf(ranA)).toBe('conflict')
+    for (const id of [s.token.id, ...tokensOf(s, RUN_A), ...tokensOf(s, RUN_B)])
+      expect(s.emu.planetscale.isAlive(id)).toBe(true)
+    await rerun(s, RUN_A)
+    expect(settledViolations(s)).toEqual([])
+  })
+
+  // Run B reads the journal (none yet) and is delayed at its intent; run A rotates completely
+  // meanwhile. B's create then finds A's journal and writes nothing over it: A's record stays whole.
+  test("a run whose intent lands after another run's whole rotation does not lose that rotation's tokens", async () => {
+    const s = await startOne()
+    const bHeld = s.emu.holdAt({ api: 'github', method: 'POST', path: '/repos/acme/api/actions/variables' })
+    const b = start(s, RUN_B, { env: PATIENT })
+    await bHeld
+    const ranA = await start(s, RUN_A)
+    expect(fateOf(ranA)).toBe('rotated')
+    expect(invariantViolations(s)).toEqual([])
+    const aToken = tokensOf(s, RUN_A)[0]!
+    s.emu.releaseHolds()
+    const ranB = await b
+    // Whatever B does (back off, be refused, or rotate over A), A's token stays accounted for.
+    expect(findLeaks(ranB, s.secrets())).toEqual([])
+    const journal = journalState(s)
+    const named = [journal?.current, journal?.open?.from, journal?.open?.to, ...(journal?.stale ?? [])]
+    expect(
+      heldPair(s, 'repo:acme/api').id === aToken ||
+        named.includes(aToken) ||
+        journal?.retiring.some((r) => r.id === aToken)
+    ).toBe(true)
+    expect(invariantViolations(s)).toEqual([])
   })
 })

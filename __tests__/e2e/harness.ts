@@ -1,6 +1,6 @@
 // Scenarios for the end-to-end tests: an emulator seeded with a self-rotating token whose pair the
 // targets hold, and the contract's invariants checked from the emulator's state.
-import { afterEach } from '@jest/globals'
+import { afterEach, expect } from '@jest/globals'
 import { seedDemo, startEmulator, type AccessSpec, type LogEntry } from '../../emulator/index.js'
 import type { ActionRun } from '../../scripts/lib/run-bundle.js'
 export {
@@ -18,6 +18,10 @@ export const ORG = 'acme'
 export const ID_NAME = 'PLANETSCALE_SERVICE_TOKEN_ID'
 export const TOKEN_NAME = 'PLANETSCALE_SERVICE_TOKEN'
 export const MANAGEMENT = ['read_service_tokens', 'write_service_tokens', 'delete_service_tokens']
+/** Where the action keeps its journal by default in these scenarios: `repo:${GITHUB_REPOSITORY}`, `<id-secret-name>_ROTATION`. */
+export const JOURNAL = { scope: 'repo:acme/api', name: `${ID_NAME}_ROTATION` } as const
+/** `delete-previous`'s default grace. */
+export const DEFAULT_GRACE_MS = 3_600_000
 
 export interface Scenario {
   emu: Emulator
@@ -32,6 +36,8 @@ export interface Scenario {
   env: Record<string, string>
   /** Every secret the scenario knows (for leak scans): PlanetScale secrets issued so far and the GitHub token. */
   secrets(): string[]
+  /** The journal's variable; default JOURNAL (the action's default for GITHUB_REPOSITORY acme/api). */
+  journal?: { scope: string; name: string }
 }
 
 export const FAST_ENV: Record<string, string> = {
@@ -120,7 +126,61 @@ export function scenarios(defaults: ScenarioOptions = {}): (options?: ScenarioOp
   }
 }
 
-/** The contract's invariants, from emulator state. Returns the violations (empty when all hold). */
+/**
+ * The rotation journal as the action stored it (read from the emulator, not through the action),
+ * or undefined when the variable does not exist. Typed here rather than imported from src/: the
+ * stored format is what the tests hold the action to.
+ */
+export interface JournalView {
+  version: number
+  line?: string
+  current?: string
+  open?: {
+    marker: string
+    run: string
+    startedAt: string
+    leaseUntil: string
+    from?: string
+    to?: string
+    phase: 'creating' | 'writing' | 'written'
+    targets: Record<string, string>
+    writtenAt?: string
+    graceSeconds: number | null
+  }
+  stale: string[]
+  markers: string[]
+  retiring: { id: string; after: string; replacedAt?: string }[]
+  updated?: { run: string; at: string }
+}
+
+/** Throws when the variable holds something that is not a journal object. */
+export function journalState(s: Scenario): JournalView | undefined {
+  const { scope, name } = s.journal ?? JOURNAL
+  const raw = s.emu.github.variable(scope, name)?.value
+  if (raw === undefined) return undefined
+  const value = JSON.parse(raw) as Partial<JournalView> | null
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`the journal ${scope} ${name} is not a JSON object: ${raw}`)
+  return {
+    ...value,
+    stale: value.stale ?? [],
+    markers: value.markers ?? [],
+    retiring: value.retiring ?? []
+  } as JournalView
+}
+
+/** Entries of the journal's retiring list whose grace is not over yet. */
+export function inGrace(s: Scenario, now = Date.now()): JournalView['retiring'] {
+  return (journalState(s)?.retiring ?? []).filter((r) => Date.parse(r.after) > now)
+}
+
+/**
+ * The contract's invariants, from emulator state, after any run (faults included). Returns the
+ * violations (empty when all hold). A token the journal lists as retiring is not an orphan while
+ * its grace lasts (`delete-previous` keeps it valid on purpose); anything else a run created and
+ * no target holds is one, even when the journal records it for the next run (tests that expect
+ * that name it, and check the next run clears it with settledViolations).
+ */
 export function invariantViolations(s: Scenario): string[] {
   const problems: string[] = []
   const { emu } = s
@@ -143,11 +203,97 @@ export function invariantViolations(s: Scenario): string[] {
   }
   if (!emu.planetscale.isAlive(s.token.id) && !allNew)
     problems.push('the old token was deleted while a target still depends on it')
+
+  let grace: JournalView['retiring'] = []
+  try {
+    grace = inGrace(s)
+  } catch (error) {
+    problems.push(`journal: ${(error as Error).message}`)
+  }
+  for (const r of grace) {
+    // A token deleted before it was scheduled (e.g. a run that backed off deleted its own, and a later
+    // run retires every token of that race) is not one deleted early.
+    const deletedAt = emu.planetscale.token(r.id)?.deletedAt
+    const scheduledAt = r.replacedAt === undefined ? undefined : Date.parse(r.replacedAt)
+    const early = scheduledAt === undefined ? r.id === s.token.id : Date.parse(deletedAt ?? '') >= scheduledAt
+    if (deletedAt && early) problems.push(`token ${r.id} was deleted before its grace ended (${r.after})`)
+  }
+  const graceIds = new Set(grace.map((r) => r.id))
   for (const t of emu.planetscale.tokens(ORG)) {
-    if (!s.tokensBefore.has(t.id) && !used.has(t.id))
+    if (!s.tokensBefore.has(t.id) && !used.has(t.id) && !graceIds.has(t.id))
       problems.push(`orphan: token ${t.id} was created by the run and no target uses it`)
   }
+  // The journal is readable by anyone who can read the repository's variables: IDs only, never a value.
+  for (const [scope, variables] of Object.entries(emu.snapshot().variables)) {
+    for (const [name, value] of Object.entries(variables)) {
+      for (const secret of s.secrets()) {
+        if (secret && value.includes(secret))
+          problems.push(`leak: variable ${name} of ${scope} contains a secret (${secret.slice(0, 14)}…)`)
+      }
+    }
+  }
   return problems
+}
+
+/**
+ * The contract's invariant after the next run that meets no fault: every target holds the same,
+ * newest pair, the journal has nothing left to finish, and no token of the rotation but the
+ * newest is alive, save those inside `delete-previous`'s grace. Includes invariantViolations.
+ */
+export function settledViolations(s: Scenario): string[] {
+  const problems = invariantViolations(s)
+  const { emu } = s
+  const held = new Set(s.targets.map((scope) => emu.github.secret(scope, ID_NAME)?.value))
+  const created = emu.planetscale.tokens(ORG).filter((t) => !s.tokensBefore.has(t.id))
+  const newest = created.at(-1)?.id
+  if (held.size !== 1) problems.push(`the targets hold different IDs: ${[...held].join(', ')}`)
+  for (const id of held) if (id !== newest) problems.push(`a target holds ${id}, not the newest token ${newest}`)
+  let journal: JournalView | undefined
+  let grace = new Set<string>()
+  try {
+    journal = journalState(s)
+    grace = new Set(inGrace(s).map((r) => r.id))
+  } catch {
+    // reported by invariantViolations
+  }
+  if (journal?.open) problems.push(`the journal still shows an open rotation (run ${journal.open.run})`)
+  if (journal && journal.stale.length > 0) problems.push(`the journal still lists ${journal.stale.join(', ')} as stale`)
+  if (journal && journal.current !== newest)
+    problems.push(`the journal's current token is ${journal.current}, not ${newest}`)
+  // Tokens that are not part of the rotation (e.g. the management token that rotates another) stay.
+  const bystanders = new Set([...s.tokensBefore].filter((id) => id !== s.token.id))
+  for (const t of emu.planetscale.tokens(ORG)) {
+    if (t.id !== newest && !bystanders.has(t.id) && !grace.has(t.id))
+      problems.push(`token ${t.id} is alive, no target holds it and it is not inside delete-previous's grace`)
+  }
+  return problems
+}
+
+/**
+ * The new default of `delete-previous` (1h grace): the replaced token is alive, the journal lists it
+ * as retiring about an hour after the run, and the output says when. `window`: Date.now() before
+ * and after the run.
+ */
+export function expectRetiring(
+  s: Scenario,
+  run: Pick<ActionRun, 'outputs'>,
+  id: string,
+  window: { before: number; after: number },
+  graceMs = DEFAULT_GRACE_MS
+): void {
+  expect(s.emu.planetscale.isAlive(id)).toBe(true)
+  expect(run.outputs['previous-token-deleted']).toBe('false')
+  const at = run.outputs['previous-token-retires-at'] ?? ''
+  const retiresAt = Date.parse(at)
+  expect(retiresAt).toBeGreaterThanOrEqual(window.before + graceMs - 1_000)
+  expect(retiresAt).toBeLessThanOrEqual(window.after + graceMs + 1_000)
+  expect(journalState(s)?.retiring).toContainEqual(expect.objectContaining({ id, after: at }))
+}
+
+/** The pair held by a target, as a run's credentials (a workflow reads them from that target's secrets). */
+export function credentialsFrom(s: Scenario, scope = s.targets[0]!): Record<string, string> {
+  const pair = heldPair(s, scope)
+  return { 'service-token-id': pair.id ?? '', 'service-token': pair.token ?? '' }
 }
 
 // ---- helpers for the command and protocol tests ------------------------------------------
@@ -176,6 +322,16 @@ export function withTokenToRotate(s: Scenario, options: { name?: string; accesse
 /** Requests that change state (anything but a GET), for "nothing changed" checks. */
 export function writes(emu: Emulator): LogEntry[] {
   return emu.log.filter((entry) => entry.method !== 'GET')
+}
+
+/** Writes to GitHub secrets only (journal writes left out), for "no secret touched" checks. */
+export function secretWrites(emu: Emulator): LogEntry[] {
+  return emu.log.filter((entry) => entry.api === 'github' && entry.method !== 'GET' && /\/secrets\//.test(entry.path))
+}
+
+/** Requests to the journal's Actions variables (reads and writes). */
+export function journalRequests(emu: Emulator): LogEntry[] {
+  return emu.log.filter((entry) => entry.api === 'github' && /\/variables(\/|$)/.test(entry.path))
 }
 
 /** IDs of tokens this run created, deleted ones included (read from request paths and credentials). */
@@ -256,6 +412,7 @@ export async function startDemoScenario(): Promise<Scenario> {
       'github-api-url': emu.githubUrl
     },
     env: { ...FAST_ENV, GITHUB_REPOSITORY: seed.repository },
-    secrets: () => [...emu.planetscale.tokenSecrets(), seed.githubToken]
+    secrets: () => [...emu.planetscale.tokenSecrets(), seed.githubToken],
+    journal: { scope: `repo:${seed.repository}`, name: JOURNAL.name }
   }
 }

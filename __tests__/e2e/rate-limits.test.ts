@@ -11,12 +11,15 @@ import {
   TOKEN_NAME,
   annotations,
   createdTokenIds,
+  expectRetiring,
   failure,
   findLeaks,
   heldPair,
   invariantViolations,
+  journalRequests,
   runAction,
   scenarios,
+  secretWrites,
   writes,
   type ActionRun,
   type Scenario
@@ -41,11 +44,27 @@ function waitsAfter(log: LogEntry[], status: number): number[] {
   return gaps
 }
 
-function expectRotated(s: Scenario, run: ActionRun): void {
+/** A run, with Date.now() around it (for the retirement time it computes). */
+async function rotation(
+  s: Scenario,
+  inputs: Record<string, string> = {}
+): Promise<ActionRun & { window: { before: number; after: number } }> {
+  const before = Date.now()
+  const run = await runAction({ ...s.inputs, ...inputs }, { env: s.env })
+  return { ...run, window: { before, after: Date.now() } }
+}
+
+/** Every target holds the new pair; the old token is retiring (default grace) or, with `deleted`, gone. */
+function expectRotated(
+  s: Scenario,
+  run: ActionRun & { window: { before: number; after: number } },
+  options: { deleted?: boolean } = {}
+): void {
   expect({ code: run.code, message: failure(run) }).toEqual({ code: 0, message: '' })
   const [newId] = createdTokenIds(s)
   for (const scope of s.targets) expect(heldPair(s, scope).id).toBe(newId)
-  expect(s.emu.planetscale.isAlive(s.token.id)).toBe(false)
+  if (options.deleted) expect(s.emu.planetscale.isAlive(s.token.id)).toBe(false)
+  else expectRetiring(s, run, s.token.id, run.window)
   expect(invariantViolations(s)).toEqual([])
   expect(findLeaks(run, s.secrets())).toEqual([])
 }
@@ -60,12 +79,17 @@ function expectNothingChanged(s: Scenario, run: ActionRun): void {
 
 describe('GitHub', () => {
   test("secondary limit from the emulator's write window: waits as asked (retry-after), then succeeds", async () => {
-    // Two writes per 1.5 s window; 6 writes to make, so the action hits the limit and must wait.
+    // Two writes per 1 s window, and a retry-after that says so; 10 writes to make (6 secrets, and the
+    // journal: intent, the new token's ID, every target written, the end), so the action hits the
+    // limit again and again and must wait each time.
     const s = await scenario({
-      emulator: { github: { writesPerMinute: 2, secondaryWindowMs: 1_500, secondaryRetryAfterSeconds: 1 } }
+      emulator: { github: { writesPerMinute: 2, secondaryWindowMs: 1_000, secondaryRetryAfterSeconds: 1 } }
     })
-    const run = await runAction(s.inputs, { env: s.env })
+    const run = await rotation(s)
     expectRotated(s, run)
+    const admitted = writes(s.emu).filter((e) => e.api === 'github' && e.status !== 403)
+    expect(admitted.filter((e) => e.path.includes('/secrets/'))).toHaveLength(6)
+    expect(admitted.filter((e) => e.path.includes('/variables'))).toHaveLength(4)
     expect(s.emu.github.secondaryLimitHits).toBeGreaterThan(0)
     const waits = waitsAfter(s.emu.log, 403)
     expect(waits.length).toBe(s.emu.github.secondaryLimitHits)
@@ -86,11 +110,14 @@ describe('GitHub', () => {
       path: `${REPO_SECRETS}/${ID_NAME}`,
       response: { status: 403, body: { message: SECONDARY }, headers: { 'retry-after': '1' } }
     })
-    const run = await runAction(s.inputs, { env: s.env })
+    const run = await rotation(s)
     expectRotated(s, run)
     const puts = s.emu.log.filter((e) => e.api === 'github' && e.method === 'PUT')
     const refused = puts.find((e) => e.status === 403)!
-    const sentDuringPause = puts.filter((e) => e.startedAt > refused.endedAt && e.startedAt < refused.endedAt + 900)
+    // Journal writes count as writes too (they wait for the same turns).
+    const sentDuringPause = [...puts, ...journalRequests(s.emu).filter((e) => e.method !== 'GET')].filter(
+      (e) => e.startedAt > refused.endedAt && e.startedAt < refused.endedAt + 900
+    )
     expect(sentDuringPause.map((e) => e.path)).toEqual([])
     // Writes did go on meanwhile before the answer came: the pause is what held them back.
     expect(puts.filter((e) => e.startedAt < refused.endedAt).length).toBeGreaterThan(1)
@@ -109,7 +136,7 @@ describe('GitHub', () => {
         headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }
       }
     })
-    const run = await runAction(s.inputs, { env: s.env })
+    const run = await rotation(s)
     expectRotated(s, run)
     const [wait] = waitsAfter(s.emu.log, 403)
     expect(wait).toBeGreaterThanOrEqual(900)
@@ -127,7 +154,7 @@ describe('GitHub', () => {
       times: 2,
       response: { status: 502, body: 'Bad Gateway' }
     })
-    const run = await runAction(s.inputs, { env: s.env })
+    const run = await rotation(s)
     expectRotated(s, run)
     expect(s.emu.log.filter((e) => e.path === `${REPO_SECRETS}/${ID_NAME}`).map((e) => e.status)).toEqual([
       502, 502, 204
@@ -182,7 +209,7 @@ describe('GitHub', () => {
     const run = await runAction(s.inputs, { env: s.env })
     expect(run.durationMs).toBeLessThan(5_000)
     expectNothingChanged(s, run)
-    expect(s.emu.log.filter((e) => e.api === 'github' && e.method === 'PUT')).toEqual([])
+    expect(secretWrites(s.emu)).toEqual([])
     expect(failure(run)).toMatch(
       /GitHub's rate limit leaves the github-token \d+ request\(s\) this hour; it resets at \d{4}-\d\d-\d\dT/
     )
@@ -227,7 +254,7 @@ describe('PlanetScale', () => {
         headers: { 'retry-after': '1' }
       }
     })
-    const run = await runAction(s.inputs, { env: s.env })
+    const run = await rotation(s)
     expectRotated(s, run)
     // The three grants go out together; the fourth call is the one that was refused, sent again.
     const grants = s.emu.log.filter((e) => e.method === 'POST' && e.path.endsWith('/access'))
@@ -244,7 +271,7 @@ describe('PlanetScale', () => {
       times: 2,
       response: { status: 429, headers: { 'retry-after': '1' } }
     })
-    const run = await runAction(s.inputs, { env: s.env })
+    const run = await rotation(s)
     expectRotated(s, run)
     expect(s.emu.log.filter((e) => e.method === 'POST' && e.path === TOKENS).map((e) => e.status)).toEqual([
       429, 429, 200
@@ -252,7 +279,7 @@ describe('PlanetScale', () => {
     expect(createdTokenIds(s)).toHaveLength(1)
   })
 
-  test('503 with retry-after on deleting the old token: waits, then deletes it', async () => {
+  test('503 with retry-after on deleting the old token (delete-previous: true): waits, then deletes it', async () => {
     const s = await scenario()
     s.emu.addFault({
       api: 'planetscale',
@@ -260,8 +287,8 @@ describe('PlanetScale', () => {
       path: `${TOKENS}/${s.token.id}`,
       response: { status: 503, body: 'Service Unavailable', headers: { 'retry-after': '1' } }
     })
-    const run = await runAction(s.inputs, { env: s.env })
-    expectRotated(s, run)
+    const run = await rotation(s, { 'delete-previous': 'true' })
+    expectRotated(s, run, { deleted: true })
     expect(waitsAfter(s.emu.log, 503)[0]).toBeGreaterThanOrEqual(950)
   })
 
@@ -274,7 +301,7 @@ describe('PlanetScale', () => {
       times: 3,
       response: { status: 502, body: '<html>Bad Gateway</html>' }
     })
-    const run = await runAction(s.inputs, { env: s.env })
+    const run = await rotation(s)
     expectRotated(s, run)
     expect(
       s.emu.log

@@ -188,8 +188,9 @@ describe('log', () => {
 })
 
 describe('snapshot', () => {
-  test('alive tokens with their accesses, every scope with its plaintext secrets', async () => {
+  test('alive tokens with their accesses, every scope with its plaintext secrets and its variables', async () => {
     emu.github.putSecretPlain('repo:acme/api', 'A', 'one')
+    emu.github.putVariable('org:acme', 'J', '{"v":1}')
     const snap = emu.snapshot()
     expect(snap.planetscale.acme!.tokens).toEqual([
       {
@@ -201,6 +202,12 @@ describe('snapshot', () => {
     ])
     expect(snap.github['repo:acme/api']).toEqual({ A: 'one' })
     expect(Object.keys(snap.github).sort()).toEqual(emu.github.scopeKeys().sort())
+    // Dependabot scopes hold no variables, so they are left out.
+    expect(snap.variables).toEqual({
+      'repo:acme/api': {},
+      'environment:acme/api/production': {},
+      'org:acme': { J: '{"v":1}' }
+    })
     expect(JSON.parse(JSON.stringify(snap))).toEqual(snap)
   })
 })

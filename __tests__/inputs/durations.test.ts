@@ -5,8 +5,9 @@ describe('ttl', () => {
   test.each([
     ['', { kind: 'keep' }],
     ['never', { kind: 'never' }],
-    ['45s', { kind: 'seconds', seconds: 45 }],
-    ['30m', { kind: 'seconds', seconds: 1800 }],
+    ['3600s', { kind: 'seconds', seconds: 3600 }],
+    ['60m', { kind: 'seconds', seconds: 3600 }],
+    ['1h', { kind: 'seconds', seconds: 3600 }],
     ['12h', { kind: 'seconds', seconds: 43_200 }],
     ['90d', { kind: 'seconds', seconds: 7_776_000 }],
     ['3600', { kind: 'seconds', seconds: 3600 }],
@@ -42,6 +43,46 @@ describe('ttl', () => {
     expect(message).toContain('"1w" is not a duration')
     expect(message).toContain('"90d"')
     expect(message).toContain('"never"')
+  })
+})
+
+describe('ttl under 1 hour', () => {
+  test.each([
+    ['90', '"90" is 90 seconds', '"90d" for 90 days'],
+    ['1', '"1" is 1 second', '"1d" for 1 day'],
+    ['3599', '"3599" is 3599 seconds', '"90d" for 90 days'],
+    ['45s', '"45s" is 45 seconds', '"90d" for 90 days'],
+    ['30m', '"30m" is 30 minutes', '"90d" for 90 days'],
+    ['1m', '"1m" is 1 minute', '"90d" for 90 days'],
+    ['120', '"120" is 120 seconds', '"120d" for 120 days'],
+    ['365', '"365" is 365 seconds', '"365d" for 365 days'],
+    ['366', '"366" is 366 seconds', '"90d" for 90 days'],
+    ['59m', '"59m" is 59 minutes', '"90d" for 90 days']
+  ])('%j is rejected for rotate and create, explaining why', (raw, length, example) => {
+    for (const command of ['rotate', 'create']) {
+      const error = inputError(() => parse({ command, accesses: 'organization read_databases', ttl: raw }))
+      expect(error.input).toBe('ttl')
+      expect(error.message).toContain(`${length}: a token that short would lock every pipeline out when it expires`)
+      expect(error.message).toContain(`use at least 1h (e.g. ${example})`)
+    }
+  })
+
+  test('the full message for a number meant as days', () => {
+    expect(inputError(() => parse({ ttl: '90' })).message).toBe(
+      'Input "ttl": "90" is 90 seconds: a token that short would lock every pipeline out when it expires; ' +
+        'use at least 1h (e.g. "90d" for 90 days)'
+    )
+  })
+
+  test('the floor comes before the min-age check', () => {
+    expect(inputError(() => parse({ ttl: '30m', 'min-age': '30d' })).message).toContain('lock every pipeline out')
+  })
+
+  test.each([
+    ['list', {}],
+    ['delete', { 'token-id': 'zzz' }]
+  ])('%s, which makes no token, does not apply it', (command, extra) => {
+    expect(parse({ command, ...extra, ttl: '90' }).ttl).toEqual({ kind: 'seconds', seconds: 90 })
   })
 })
 

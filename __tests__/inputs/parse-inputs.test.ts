@@ -17,7 +17,15 @@ describe('defaults', () => {
       accesses: undefined,
       ttl: { kind: 'keep' },
       minAgeSeconds: 0,
-      deletePrevious: true,
+      deletePrevious: { kind: 'after', seconds: 3600 },
+      journal: {
+        kind: 'repo',
+        owner: 'acme',
+        repo: 'api',
+        name: 'PLANETSCALE_SERVICE_TOKEN_ID_ROTATION',
+        label: 'repo:acme/api'
+      },
+      runId: '4242/1',
       dryRun: false,
       planetscaleApiUrl: 'https://api.planetscale.com/v1',
       githubApiUrl: 'https://api.github.com',
@@ -149,14 +157,23 @@ describe('commands that write no secrets', () => {
     ['list', {}],
     ['delete', { 'token-id': 'zzz' }]
   ])('%s ignores targets, accesses and github-token', (command, extra) => {
-    const config = parse({ command, ...extra, targets: 'not a target', accesses: 'garbage', 'github-token': '' })
+    const config = parse({
+      command,
+      ...extra,
+      targets: 'not a target',
+      accesses: 'garbage',
+      'github-token': '',
+      journal: 'not a journal'
+    })
     expect(config.targets).toEqual([])
     expect(config.accesses).toBeUndefined()
     expect(config.githubToken).toBeUndefined()
+    expect(config.journal).toBeUndefined()
   })
 
   test('list needs no GITHUB_REPOSITORY', () => {
-    expect(parse({ command: 'list' }, {}).targets).toEqual([])
+    const config = parse({ command: 'list' }, {})
+    expect([config.targets, config.journal]).toEqual([[], undefined])
   })
 })
 
@@ -245,7 +262,7 @@ describe('token-name', () => {
     ['{run_id}/{repository}', { GITHUB_API_URL: 'https://api.github.com' }, 'local/local'],
     ['a{b', ENV, 'a{b']
   ])('%j fills to the expected name', (raw, env, expected) => {
-    const config = parse({ 'token-name': raw, targets: 'repo:acme/api' }, env)
+    const config = parse({ 'token-name': raw, targets: 'repo:acme/api', journal: 'none' }, env)
     expect(config.tokenName).toBe(expected)
   })
 
@@ -321,31 +338,39 @@ describe('ttl and min-age together', () => {
   })
 })
 
-describe('booleans', () => {
+describe('dry-run', () => {
   test.each([
-    ['delete-previous', '', true],
-    ['delete-previous', 'false', false],
-    ['delete-previous', 'False', false],
-    ['delete-previous', 'FALSE', false],
-    ['delete-previous', 'TRUE', true],
-    ['dry-run', '', false],
-    ['dry-run', 'true', true],
-    ['dry-run', ' True ', true],
-    ['dry-run', 'false', false]
-  ] as const)('%s %j → %s', (input, raw, expected) => {
-    const config = parse({ [input]: raw })
-    expect(input === 'dry-run' ? config.dryRun : config.deletePrevious).toBe(expected)
+    ['', false],
+    ['true', true],
+    [' True ', true],
+    ['TRUE', true],
+    ['false', false],
+    ['FALSE', false]
+  ] as const)('%j → %s', (raw, expected) => {
+    expect(parse({ 'dry-run': raw }).dryRun).toBe(expected)
   })
 
-  test.each([
-    ['delete-previous', 'yes'],
-    ['delete-previous', '1'],
-    ['dry-run', 'tRUE'],
-    ['dry-run', 'on']
-  ])('%s %j is rejected', (input, raw) => {
-    const error = inputError(() => parse({ [input]: raw }))
-    expect(error.input).toBe(input)
+  test.each(['tRUE', 'on', 'yes', '1'])('%j is rejected', (raw) => {
+    const error = inputError(() => parse({ 'dry-run': raw }))
+    expect(error.input).toBe('dry-run')
     expect(error.message).toContain(`${JSON.stringify(raw)} is not a boolean`)
+  })
+})
+
+describe('runId', () => {
+  test.each([
+    [{ GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '3' }, '4242/3'],
+    [{ GITHUB_RUN_ID: ' 4242 ', GITHUB_RUN_ATTEMPT: '' }, '4242/1'],
+    [{ GITHUB_RUN_ID: '4242' }, '4242/1'],
+    [{ GITHUB_RUN_ATTEMPT: '2' }, 'local/2'],
+    [{ GITHUB_RUN_ID: '', GITHUB_RUN_ATTEMPT: '' }, 'local/1'],
+    [{}, 'local/1']
+  ])('%j → %j', (runEnv, expected) => {
+    expect(parse({}, { GITHUB_REPOSITORY: 'acme/api', ...runEnv }).runId).toBe(expected)
+  })
+
+  test('is set for every command', () => {
+    expect(parse({ command: 'list' }, { GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '2' }).runId).toBe('7/2')
   })
 })
 
@@ -399,6 +424,10 @@ describe('validation order', () => {
   test('the first invalid input is reported', () => {
     const error = inputError(() => parse({ command: 'bogus', organization: '', 'dry-run': 'maybe' }))
     expect(error.input).toBe('command')
+  })
+
+  test('journal is checked before delete-previous, which depends on it', () => {
+    expect(inputError(() => parse({ journal: 'bogus', 'delete-previous': 'bogus' })).input).toBe('journal')
   })
 
   test('a late input still stops the parse (no Config with one bad input)', () => {

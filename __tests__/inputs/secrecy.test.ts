@@ -30,7 +30,10 @@ describe('secret inputs are never echoed', () => {
     ['accesses', `database=app ${GITHUB_TOKEN}`],
     ['token-name', `{oops} ${SERVICE_TOKEN}`],
     ['id-secret-name', `${GITHUB_TOKEN}-x`],
-    ['command', 'github_pat_11ABCDEF_secretsecret']
+    ['command', 'github_pat_11ABCDEF_secretsecret'],
+    ['journal', `org:acme ${SERVICE_TOKEN}`],
+    ['journal', `repo:acme/api name=${GITHUB_TOKEN}-x`],
+    ['delete-previous', SERVICE_TOKEN]
   ])('a token pasted into %s is redacted from the quoted value', (input, raw) => {
     const error = inputError(() => parse({ [input]: raw }))
     expect(error.input).toBe(input)

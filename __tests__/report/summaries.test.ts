@@ -29,6 +29,10 @@ function report(overrides: Partial<RunReport> = {}): RunReport {
     ],
     previousTokenDeleted: false,
     newTokenDeleted: false,
+    repaired: [],
+    retired: [],
+    nextRun: [],
+    journal: 'none',
     problems: ['Kept the previous token old000000001 and the new token new000000001: fix the failing targets.'],
     ...overrides
   }
@@ -93,6 +97,8 @@ describe('run summary', () => {
       'previous-token-id': 'old000000001',
       rotated: 'false',
       'previous-token-deleted': 'false',
+      'previous-token-retires-at': '',
+      repaired: 'false',
       'expires-at': '2027-02-20T06:00:00.000Z',
       'targets-written': '1'
     })
@@ -101,6 +107,59 @@ describe('run summary', () => {
       'targets-written',
       'token-id'
     ])
+  })
+})
+
+describe('run summary: the journal', () => {
+  const graced = report({
+    rotated: true,
+    problems: [],
+    targets: [{ label: 'repo:acme/api', outcome: 'written' }],
+    previousTokenRetiresAt: '2026-01-11T01:00:00.000Z',
+    repaired: ['Took over the unfinished rotation of run 99/1 (writing).'],
+    retired: ['old000000001 stays valid until 2026-01-11T01:00:00.000Z; the first run after that deletes it.'],
+    nextRun: ['Delete old000000001 once 2026-01-11T01:00:00.000Z has passed.'],
+    journal: 'repo:acme/api variable PLANETSCALE_SERVICE_TOKEN_ID_ROTATION'
+  })
+
+  test('a grace period: when the previous token retires, what was repaired and retired, what the next run does', () => {
+    const summary = runSummary(graced, NAMES)
+    expect(summary).toContain('**Rotated**: every target holds the new pair.')
+    expect(summary).toContain('- **Previous token deleted**: no')
+    expect(summary).toContain('- **Previous token retires**: 2026-01-11T01:00:00Z (a later run deletes it)')
+    expect(summary).toContain('- **Journal**: `repo:acme/api variable PLANETSCALE_SERVICE_TOKEN_ID_ROTATION`')
+    expect(summary).toContain('### Repaired\n\n- Took over the unfinished rotation of run 99/1 (writing).\n')
+    expect(summary).toContain('### Retired\n\n- old000000001 stays valid until')
+    expect(summary).toContain('### The next run\n\n- Delete old000000001 once')
+    expect(summary).not.toContain('### What to do')
+  })
+
+  test('without a journal or anything to repair, those sections are left out', () => {
+    const summary = runSummary(report(), NAMES)
+    expect(summary).toContain('- **Journal**: none')
+    expect(summary).not.toMatch(/### (Repaired|Retired|The next run)/)
+    expect(summary).not.toContain('Previous token retires')
+  })
+
+  test('outputs: previous-token-retires-at and repaired', () => {
+    expect(runOutputs(graced)).toMatchObject({
+      rotated: 'true',
+      'previous-token-deleted': 'false',
+      'previous-token-retires-at': '2026-01-11T01:00:00.000Z',
+      repaired: 'true'
+    })
+  })
+
+  test("an 'uncertain' target: its row says it may hold either pair, and the step error names it", () => {
+    const uncertain = report({
+      targets: [
+        { label: 'repo:acme/api', outcome: 'written' },
+        { label: 'org:acme', outcome: 'uncertain', detail: 'org:acme: write secret failed (HTTP 502)' }
+      ]
+    })
+    const summary = runSummary(uncertain, NAMES)
+    expect(summary).toContain('| org:acme | ⚠️ uncertain: may hold either pair (next run rewrites it) | write secret')
+    expect(failureLines(uncertain)[0]).toBe('org:acme: uncertain — write secret failed (HTTP 502)')
   })
 })
 

@@ -14,6 +14,7 @@ import type {
 } from '../../src/planetscale/types.js'
 import { createWritePacer } from '../../src/rotation/5-write-pacer.js'
 import type { Logger, ProtocolDeps, Sleep } from '../../src/rotation/ports.js'
+import { parseJournal, serializeJournal, type JournalState, type JournalStore } from '../../src/rotation/0-journal.js'
 import type { CreateConfig, RotateConfig } from '../../src/rotation/protocol.js'
 
 export const ORG = 'acme'
@@ -24,6 +25,17 @@ export const DAY_MS = 86_400_000
 
 /** A token value: the prefix, then 40 random hex digits. */
 export const tokenValue = (prefix = 'pscale_tkn_'): string => `${prefix}${randomBytes(20).toString('hex')}`
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/** Lets every promise chain that is not waiting on I/O run to its end (the fakes do no I/O). */
+export function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
 
 // PlanetScale
 
@@ -37,6 +49,8 @@ export interface FakeToken {
   deleted: boolean
   /** Made by createToken (not seeded). */
   created: boolean
+  /** Set on each authenticated request when `trackUse` is on, as PlanetScale does. */
+  last_used_at: string | null
 }
 
 export type Operation = keyof PlanetScaleApi
@@ -74,6 +88,11 @@ export class FakePlanetScale {
   readonly calls: Call[] = []
   /** Successful deletes: which token, with whose credentials. */
   readonly deletions: Array<{ id: string; by: string }> = []
+  /**
+   * Record `last_used_at` on every authenticated request, as PlanetScale (and the emulator) do.
+   * Off by default: the one-run tests predate it, and the action warns about recent use.
+   */
+  trackUse = false
   private readonly hooks: Hook[] = []
   private count = 0
 
@@ -93,6 +112,7 @@ export class FakePlanetScale {
       accesses: grants.flatMap(accessesOf),
       deleted: false,
       created: false,
+      last_used_at: null,
       ...fields
     }
     this.tokens.set(id, token)
@@ -149,6 +169,7 @@ export class FakePlanetScale {
       await Promise.resolve()
       const self = this.tokens.get(credentials.id)
       if (!self || self.deleted || self.secret !== credentials.token) throw planetscaleError(op, 401)
+      if (this.trackUse) self.last_used_at = this.now().toISOString()
       for (const hook of this.hooks.filter((h) => h.op === op && h.times > 0 && h.when(record))) {
         hook.times--
         await hook.run(record)
@@ -200,7 +221,8 @@ export class FakePlanetScale {
       expires_at: expires,
       accesses: [],
       deleted: false,
-      created: true
+      created: true,
+      last_used_at: null
     }
     this.tokens.set(id, token)
     return { ...record(token), token: token.secret }
@@ -208,8 +230,15 @@ export class FakePlanetScale {
 }
 
 function record(token: FakeToken): ServiceToken {
-  const { id, name, created_at, expires_at } = token
-  return { id, name, created_at, expires_at, service_token_accesses: token.accesses.map((a) => ({ ...a })) }
+  const { id, name, created_at, expires_at, last_used_at } = token
+  return {
+    id,
+    name,
+    created_at,
+    expires_at,
+    last_used_at,
+    service_token_accesses: token.accesses.map((a) => ({ ...a }))
+  }
 }
 
 // GitHub secrets
@@ -239,6 +268,8 @@ export interface WriteFault {
   times?: number
   /** Store the value, then fail. */
   lands?: boolean
+  /** Never answer (the runner killed the process while the request was in flight); with `lands`, stored first. */
+  hangs?: boolean
 }
 
 export class FakeSecrets implements SecretsApi {
@@ -252,16 +283,24 @@ export class FakeSecrets implements SecretsApi {
     to: number
     error: Error
     lands: boolean
+    hangs: boolean
   }> = []
+  private hung = deferred()
 
   seed(target: string, values: Record<string, string>): void {
     this.stored.set(target, new Map(Object.entries(values)))
   }
 
   failWrite(target: string, name: string, fault: WriteFault = {}): void {
-    const { nth = 1, times = 1, lands = false } = fault
+    const { nth = 1, times = 1, lands = false, hangs = false } = fault
     const error = fault.error ?? writeError(target, name, fault.status)
-    this.faults.push({ target, name, from: nth, to: nth + times, error, lands })
+    this.faults.push({ target, name, from: nth, to: nth + times, error, lands, hangs })
+  }
+
+  /** Resolves once a write has hung, and every write that was not stuck behind it has settled. */
+  async whenHung(): Promise<void> {
+    await this.hung.promise
+    await settled()
   }
 
   /** What the target holds. */
@@ -288,6 +327,10 @@ export class FakeSecrets implements SecretsApi {
     const existed = secrets.has(name)
     if (!fault || fault.lands) secrets.set(name, value)
     this.writes.push({ target, name, value, result: !fault ? 'stored' : fault.lands ? 'landed' : 'failed' })
+    if (fault?.hangs) {
+      this.hung.resolve()
+      return new Promise<never>(() => {})
+    }
     if (fault) throw fault.error
     return existed ? 'updated' : 'created'
   }
@@ -333,6 +376,81 @@ export function virtualClock(start = NOW): VirtualClock {
   }
 }
 
+// The journal
+
+/**
+ * An Actions variable in memory. `failWrites` makes the next writes throw (after storing, with
+ * `landed`); `hangOnWrite` makes the nth write attempt never answer (the run was killed there).
+ */
+export class FakeJournalStore implements JournalStore {
+  readonly label = 'repo:acme/api variable PLANETSCALE_SERVICE_TOKEN_ID_ROTATION'
+  value: string | undefined
+  /** Successful writes. */
+  writes = 0
+  /** Every write, whatever its answer. */
+  attempts = 0
+  reads = 0
+  failWrites: { count: number; landed?: boolean } | undefined
+  hangOnWrite: number | undefined
+  /** Runs before each write (e.g. another run writing in between). */
+  beforeWrite: ((store: FakeJournalStore) => void) | undefined
+  /** Runs after each successful write. */
+  afterWrite: ((store: FakeJournalStore) => void) | undefined
+  /** Runs before each read (another run writing between this run's write and its re-read). */
+  beforeRead: ((store: FakeJournalStore) => void) | undefined
+  /** Every value written, in order. */
+  readonly history: string[] = []
+  private hung = deferred()
+
+  read(): Promise<string | undefined> {
+    this.reads++
+    this.beforeRead?.(this)
+    return Promise.resolve(this.value)
+  }
+
+  write(value: string): Promise<void> {
+    this.attempts++
+    this.beforeWrite?.(this)
+    if (this.attempts === this.hangOnWrite) {
+      this.hung.resolve()
+      return new Promise<never>(() => {})
+    }
+    const failing = this.failWrites
+    if (failing && failing.count > 0) {
+      failing.count--
+      if (failing.landed) this.value = value
+      return Promise.reject(
+        new GitHubTargetError(
+          'repo:acme/api: write the journal failed (HTTP 500)',
+          'repo:acme/api',
+          'write the journal',
+          500
+        )
+      )
+    }
+    this.value = value
+    this.history.push(value)
+    this.writes++
+    this.afterWrite?.(this)
+    return Promise.resolve()
+  }
+
+  get state(): JournalState {
+    return parseJournal(this.value, this.label)
+  }
+
+  /** Writes a state as another run would (not counted as this run's write). */
+  put(state: JournalState): void {
+    this.value = serializeJournal(state)
+  }
+
+  /** Resolves once a write has hung, and everything not stuck behind it has settled. */
+  async whenHung(): Promise<void> {
+    await this.hung.promise
+    await settled()
+  }
+}
+
 // Wiring
 
 export interface Fakes {
@@ -365,6 +483,9 @@ export function deps(f: Fakes, credentials: Credentials, overrides: Partial<Prot
     sleep: f.clock.sleep,
     cancel: f.cancel.signal,
     pacer: createWritePacer({ spacingMs: 0 }),
+    writeSpacingMs: 0,
+    journal: undefined,
+    githubTokenExpiresAt: () => undefined,
     writeConcurrency: 2,
     verifyTimeoutMs: 1000,
     cancelGraceMs: 10,
@@ -385,13 +506,15 @@ export function createConfig(credentials: Credentials, overrides: Partial<Create
     accesses: undefined,
     ttl: { kind: 'keep' },
     dryRun: false,
+    deletePrevious: { kind: 'now' },
+    runId: '100/1',
     ...overrides
   }
 }
 
 /** Self-rotation by default (tokenId = credentials.id). */
 export function rotateConfig(credentials: Credentials, overrides: Partial<RotateConfig> = {}): RotateConfig {
-  return { ...createConfig(credentials), tokenId: credentials.id, minAgeSeconds: 0, deletePrevious: true, ...overrides }
+  return { ...createConfig(credentials), tokenId: credentials.id, minAgeSeconds: 0, ...overrides }
 }
 
 // Scenarios
@@ -442,4 +565,18 @@ export function scenario(options: ScenarioOptions = {}): Scenario {
     config: rotateConfig(action, { tokenId: old.id, targets: targets(...labels) }),
     deps: deps(f, action)
   }
+}
+
+// Secrecy
+
+/** Every run of 16 characters of a value: a token cut short still leaks. */
+export function fragments(secret: string): string[] {
+  return Array.from({ length: Math.max(1, secret.length - 15) }, (_, i) => secret.slice(i, i + 16))
+}
+
+/** The token values the fake issued that appear, whole or in part, in any of `texts`. */
+export function leaks(f: Pick<Fakes, 'ps'>, texts: readonly string[]): string[] {
+  const secrets = f.ps.secrets()
+  if (secrets.length === 0) throw new Error('the fake issued no token value: nothing to look for')
+  return secrets.filter((secret) => fragments(secret).some((part) => texts.some((text) => text.includes(part))))
 }

@@ -143,7 +143,7 @@ describe('rotate: success', () => {
 
   test('delete-previous false: every target holds the new pair, the old token is kept', async () => {
     const s = scenario({ targets: [REPO, ENV] })
-    const report = await run(s, { deletePrevious: false })
+    const report = await run(s, { deletePrevious: { kind: 'never' } })
     const created = newToken(s)
     expect(s.secrets.pair(REPO)).toEqual(pairOf(created))
     expect(s.secrets.pair(ENV)).toEqual(pairOf(created))
@@ -307,20 +307,25 @@ describe('rotate: writing the targets', () => {
     expect(s.ps.alive(created.id)).toBe(true)
   })
 
-  test("another token's write lands, then fails: the old ID goes back, the detail warns of a mismatch", async () => {
-    // The old token's value is unknown, so it cannot be written back: the target is left with the
-    // old ID and the new token, and only the detail tells.
+  test("another token's write lands, then keeps failing: 'uncertain', never the old ID beside the new token", async () => {
+    // Writing the old ID back could pair it with the new token that may have landed (the old
+    // token's value is unknown, it cannot go back): the new token is written again instead.
     const s = scenario({ rotating: 'other', targets: [REPO, ENV] })
-    s.secrets.failWrite(ENV, TOKEN_NAME, { status: 502, lands: true })
+    s.secrets.failWrite(ENV, TOKEN_NAME, { status: 502, lands: true, times: Infinity })
     const report = await run(s)
     const created = newToken(s)
-    expect(s.secrets.pair(ENV)).toEqual({ id: OLD_ID, token: created.secret })
-    expect(report.targets[1]).toMatchObject({
-      outcome: 'restored',
-      detail: expect.stringMatching(/reached GitHub anyway, re-run/)
-    })
+    expect(s.secrets.sent(ENV, ID_NAME)).toEqual([created.id])
+    expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([created.secret, created.secret])
+    expect(s.secrets.pair(ENV)).toEqual(pairOf(created))
+    expect(outcomes(report)).toEqual([`${REPO}: written`, `${ENV}: uncertain`])
+    expect(report.targets[1]?.detail).toMatch(
+      /PLANETSCALE_SERVICE_TOKEN_ID holds the new ID, PLANETSCALE_SERVICE_TOKEN the old token or the new one:/
+    )
     expect(s.ps.alive(OLD_ID)).toBe(true)
     expect(s.ps.alive(created.id)).toBe(true)
+    expect(s.ps.calls.filter((c) => c.op === 'deleteToken')).toEqual([])
+    expect(report).toMatchObject({ rotated: false, previousTokenDeleted: false, newTokenDeleted: false })
+    expect(report.problems).toEqual([expect.stringMatching(/1 of 2 target\(s\) hold the new pair, 1 may hold either/)])
   })
 
   test("the ID write is refused (4xx): the target is 'unchanged', its token never written", async () => {
@@ -340,37 +345,81 @@ describe('rotate: writing the targets', () => {
   })
 
   test.each([
-    { write: 'the token write gets no answer', name: TOKEN_NAME, fault: {}, tokens: 2 },
-    { write: 'the token write lands, then 502', name: TOKEN_NAME, fault: { status: 502, lands: true }, tokens: 2 },
-    { write: 'the ID write lands, then 502', name: ID_NAME, fault: { status: 502, lands: true }, tokens: 0 }
-  ])('uncertain: $write → the old pair is written back', async ({ name, fault, tokens }) => {
+    { write: 'gets no answer', fault: {} },
+    { write: 'lands, then 502', fault: { status: 502, lands: true } }
+  ])(
+    'the token write $write once: written again (never the old ID back), the rotation completes',
+    async ({ fault }) => {
+      const s = scenario({ targets: [REPO, ENV] })
+      s.secrets.failWrite(ENV, TOKEN_NAME, fault)
+      const report = await run(s)
+      const created = newToken(s)
+      expect(s.secrets.pair(ENV)).toEqual(pairOf(created))
+      expect(s.secrets.sent(ENV, ID_NAME)).toEqual([created.id])
+      expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([created.secret, created.secret])
+      expect(outcomes(report)).toEqual([`${REPO}: written`, `${ENV}: written`])
+      expect(report.targets[1]?.detail).toMatch(/written on a second attempt/)
+      expect(report).toMatchObject({ rotated: true, previousTokenDeleted: true, problems: [] })
+      expect(s.ps.deletions).toEqual([{ id: OLD_ID, by: created.id }])
+    }
+  )
+
+  test("the token write stays unknown after its retry: 'uncertain', both tokens kept", async () => {
     const s = scenario({ targets: [REPO, ENV] })
-    s.secrets.failWrite(ENV, name, fault)
+    s.secrets.failWrite(ENV, TOKEN_NAME, { times: 2 })
+    const report = await run(s)
+    const created = newToken(s)
+    expect(s.secrets.sent(ENV, ID_NAME)).toEqual([created.id])
+    expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([created.secret, created.secret])
+    expect(outcomes(report)).toEqual([`${REPO}: written`, `${ENV}: uncertain`])
+    expect(report.targets[1]?.detail).toMatch(/both tokens are kept/)
+    expect(s.ps.alive(OLD_ID)).toBe(true)
+    expect(s.ps.alive(created.id)).toBe(true)
+    expect(s.ps.calls.filter((c) => c.op === 'deleteToken')).toEqual([])
+    expect(report).toMatchObject({ rotated: false, previousTokenDeleted: false, newTokenDeleted: false })
+  })
+
+  test('the ID write lands, then 502: the old ID is written back, the token never written', async () => {
+    const s = scenario({ targets: [REPO, ENV] })
+    s.secrets.failWrite(ENV, ID_NAME, { status: 502, lands: true })
     const report = await run(s)
     const created = newToken(s)
     expect(s.secrets.pair(ENV)).toEqual(oldPair(s))
     expect(s.secrets.sent(ENV, ID_NAME)).toEqual([created.id, OLD_ID])
-    expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([created.secret, s.old.token].slice(0, tokens))
+    expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([])
     expect(outcomes(report)).toEqual([`${REPO}: written`, `${ENV}: restored`])
-    expect(report.targets[1]?.detail).not.toMatch(/reached GitHub anyway/)
     expect(s.ps.alive(OLD_ID)).toBe(true)
     expect(s.ps.alive(created.id)).toBe(true)
   })
 
-  test('the token write and its restore fail: the new pair is completed instead', async () => {
+  test("the ID write lands, then 502, and so does writing the old ID back: 'uncertain'", async () => {
     const s = scenario({ targets: [REPO, ENV] })
-    s.secrets.failWrite(ENV, TOKEN_NAME, { status: 502 })
-    s.secrets.failWrite(ENV, TOKEN_NAME, { status: 403, nth: 2 })
+    s.secrets.failWrite(ENV, ID_NAME, { status: 502, lands: true, times: 2 })
     const report = await run(s)
     const created = newToken(s)
-    expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([created.secret, s.old.token, created.secret])
-    expect(s.secrets.pair(ENV)).toEqual(pairOf(created))
-    expect(report.targets[1]).toMatchObject({
-      outcome: 'written',
-      detail: expect.stringMatching(/new pair was completed/)
-    })
-    expect(report).toMatchObject({ rotated: true, previousTokenDeleted: true, problems: [] })
-    expect(s.ps.deletions).toEqual([{ id: OLD_ID, by: created.id }])
+    expect(s.secrets.sent(ENV, ID_NAME)).toEqual([created.id, OLD_ID])
+    expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([])
+    expect(outcomes(report)).toEqual([`${REPO}: written`, `${ENV}: uncertain`])
+    expect(s.ps.alive(OLD_ID)).toBe(true)
+    expect(s.ps.alive(created.id)).toBe(true)
+  })
+
+  test("the token write is refused and writing the old ID back gets no answer: 'uncertain'", async () => {
+    const s = scenario({ targets: [REPO, ENV] })
+    s.secrets.failWrite(ENV, TOKEN_NAME, { status: 403 })
+    s.secrets.failWrite(ENV, ID_NAME, { nth: 2 })
+    const report = await run(s)
+    const created = newToken(s)
+    expect(s.secrets.sent(ENV, ID_NAME)).toEqual([created.id, OLD_ID])
+    expect(s.secrets.sent(ENV, TOKEN_NAME)).toEqual([created.secret])
+    expect(s.secrets.pair(ENV)).toEqual({ id: created.id, token: s.old.token })
+    expect(outcomes(report)).toEqual([`${REPO}: written`, `${ENV}: uncertain`])
+    expect(report.targets[1]?.detail).toMatch(
+      /PLANETSCALE_SERVICE_TOKEN_ID holds the new ID or the old one, PLANETSCALE_SERVICE_TOKEN the old token:/
+    )
+    expect(s.ps.alive(OLD_ID)).toBe(true)
+    expect(s.ps.alive(created.id)).toBe(true)
+    expect(report.problems).toEqual([expect.stringMatching(/1 may hold either pair/)])
   })
 
   test("nothing can be put back or completed: 'broken', the new token is kept (a target holds its ID)", async () => {
@@ -470,27 +519,22 @@ describe('rotate: cancellation after the create', () => {
 })
 
 describe('rotate: retiring the previous token', () => {
-  test('already deleted (a concurrent run): this run writes its pair to every target again', async () => {
+  test('already gone when it is retired: counts as deleted (the client proved the credentials), nothing rewritten', async () => {
     const s = scenario({ targets: [REPO, ENV] })
-    // The other run: its own token, its pair over one target, then the old token deleted.
     s.ps.before('deleteToken', () => {
-      const other = s.ps.seed('otherid0001', SELF_GRANTS)
-      s.secrets.seed(ENV, { [ID_NAME]: other.id, [TOKEN_NAME]: other.token })
       s.ps.token(OLD_ID).deleted = true
     })
     const report = await run(s)
     const created = newToken(s)
     expect(s.secrets.pair(REPO)).toEqual(pairOf(created))
     expect(s.secrets.pair(ENV)).toEqual(pairOf(created))
-    expect(s.secrets.sent(REPO, ID_NAME)).toEqual([created.id, created.id])
-    expect(s.log.warnings()).toContainEqual(expect.stringMatching(/previous token oldid000001 was already gone/))
+    expect(s.secrets.writes).toHaveLength(4)
     expect(s.ps.deletions).toEqual([])
-    expect(s.ps.alive('otherid0001')).toBe(true)
-    expect(report).toMatchObject({ rotated: true, previousTokenDeleted: true, newTokenDeleted: false })
-    expect(report.problems).toEqual([expect.stringMatching(/made token otherid0001, which no target holds any more/)])
+    expect(s.log.lines.map((l) => l.message)).toContainEqual(expect.stringMatching(/^Already gone: token oldid000001/))
+    expect(report).toMatchObject({ rotated: true, previousTokenDeleted: true, newTokenDeleted: false, problems: [] })
   })
 
-  test('deleting it fails: every target holds the new pair, the problem says how to delete it', async () => {
+  test('deleting it fails: every target holds the new pair, the old token is kept and the problem names it', async () => {
     const s = scenario({ targets: [REPO, ENV] })
     s.ps.fail('deleteToken', planetscaleError(`delete token ${OLD_ID}`, 403))
     const report = await run(s)
@@ -499,7 +543,11 @@ describe('rotate: retiring the previous token', () => {
     expect(s.secrets.pair(ENV)).toEqual(pairOf(created))
     expect(s.ps.alive(OLD_ID)).toBe(true)
     expect(report).toMatchObject({ rotated: true, previousTokenDeleted: false, newTokenDeleted: false })
-    expect(report.problems).toEqual([expect.stringContaining(`\`command: delete\` and \`token-id: ${OLD_ID}\``)])
+    expect(report.problems).toEqual([
+      expect.stringMatching(
+        /^Every target holds the new pair, but deleting the replaced token oldid000001 failed: .*HTTP 403/
+      )
+    ])
   })
 })
 
@@ -566,7 +614,8 @@ describe('create', () => {
     expect(outcomes(report)).toEqual([`${REPO}: written`, `${ENV}: broken`])
     expect(report).toMatchObject({ rotated: true, newTokenDeleted: false })
     expect(report.problems).toEqual([
-      `Token ${created.id} is kept: 1 of 2 target(s) hold it. Fix the others and re-run.`
+      `Kept the new token ${created.id}: 1 of 2 target(s) hold the new pair. Fix the failing targets and re-run ` +
+        'the rotation (`journal: none`: no later run knows of these tokens).'
     ])
     expect(occurrences(failureLines(report).join('\n'), ENV)).toBe(1)
   })

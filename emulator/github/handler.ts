@@ -1,18 +1,23 @@
-// GitHub's secrets endpoints for the five scopes (github-secrets-api.md), strict on
-// encoding, key IDs, sealed boxes, names, visibility and token permissions.
+// GitHub's secrets endpoints for the five scopes and Actions variables for three (github-secrets-api.md),
+// strict on encoding, key IDs, sealed boxes, names, visibility, token permissions and token expiry.
 import { Router, type Params } from '../router.js'
 import { isObject, pageParams, parseJson, type ApiHandler, type ApiRequest, type ApiResponse } from '../server.js'
 import type { RateLimits } from './limits.js'
 import {
+  expirationHeader,
   githubTime,
+  hasVariables,
   invalidName,
+  invalidVariableValue,
   isOrgKind,
   MAX_SECRET_BYTES,
   secretLimit,
+  type Access,
   type GitHubState,
   type Scope,
   type ScopeKind,
   type SecretRecord,
+  type Store,
   type TokenGrant,
   type Visibility
 } from './state.js'
@@ -38,6 +43,7 @@ const error = (status: number, message: string, headers?: Record<string, string>
   headers
 })
 const NOT_FOUND = error(404, 'Not Found')
+const WRITES = new Set(['PUT', 'DELETE', 'POST', 'PATCH'])
 const invalid = (detail: string) => error(422, `Invalid request.\n\n${detail}`)
 
 /** How a scope family's URL names its scope. */
@@ -59,15 +65,30 @@ export class GitHubHandler implements ApiHandler {
   ) {
     this.router.add('GET', '/repos/:owner/:repo', (c) => this.getRepository(c))
     for (const { kind, base } of FAMILIES) {
+      const read = (c: Context, h: (s: Scope) => ApiResponse) => this.withScope(c, kind, 'read', h)
+      const write = (c: Context, h: (s: Scope) => ApiResponse) => this.withScope(c, kind, 'write', h)
       this.router
-        .add('GET', `${base}/secrets/public-key`, (c) => this.withScope(c, kind, 'read', (s) => this.publicKey(s)))
-        .add('GET', `${base}/secrets`, (c) => this.withScope(c, kind, 'read', (s) => this.listSecrets(c, s)))
-        .add('GET', `${base}/secrets/:name`, (c) => this.withScope(c, kind, 'read', (s) => this.getSecret(c, s)))
-        .add('PUT', `${base}/secrets/:name`, (c) => this.withScope(c, kind, 'write', (s) => this.putSecret(c, s)))
-        .add('DELETE', `${base}/secrets/:name`, (c) => this.withScope(c, kind, 'write', (s) => this.deleteSecret(c, s)))
+        .add('GET', `${base}/secrets/public-key`, (c) => read(c, (s) => this.publicKey(s)))
+        .add('GET', `${base}/secrets`, (c) => read(c, (s) => this.list(c, s, 'secrets')))
+        .add('GET', `${base}/secrets/:name`, (c) => read(c, (s) => this.get(c, s, 'secrets')))
+        .add('PUT', `${base}/secrets/:name`, (c) => write(c, (s) => this.putSecret(c, s)))
+        .add('DELETE', `${base}/secrets/:name`, (c) => write(c, (s) => this.delete(c, s, 'secrets')))
       if (isOrgKind(kind)) {
         this.router.add('GET', `${base}/secrets/:name/repositories`, (c) =>
-          this.withScope(c, kind, 'read', (s) => this.selectedRepositories(c, s))
+          read(c, (s) => this.selectedRepositories(c, s, 'secrets'))
+        )
+      }
+      if (!hasVariables(kind)) continue
+      const vars = (c: Context, h: (s: Scope) => ApiResponse) => this.withScope(c, kind, 'variables', h)
+      this.router
+        .add('GET', `${base}/variables`, (c) => vars(c, (s) => this.list(c, s, 'variables')))
+        .add('POST', `${base}/variables`, (c) => vars(c, (s) => this.createVariable(c, s)))
+        .add('GET', `${base}/variables/:name`, (c) => vars(c, (s) => this.get(c, s, 'variables')))
+        .add('PATCH', `${base}/variables/:name`, (c) => vars(c, (s) => this.updateVariable(c, s)))
+        .add('DELETE', `${base}/variables/:name`, (c) => vars(c, (s) => this.delete(c, s, 'variables')))
+      if (isOrgKind(kind)) {
+        this.router.add('GET', `${base}/variables/:name/repositories`, (c) =>
+          vars(c, (s) => this.selectedRepositories(c, s, 'variables'))
         )
       }
     }
@@ -84,7 +105,11 @@ export class GitHubHandler implements ApiHandler {
   }
 
   commonHeaders(request: ApiRequest): Record<string, string> {
-    return this.limits.headers(this.bucketKey(request))
+    const headers = this.limits.headers(this.bucketKey(request))
+    const token = bearer(request.headers.authorization ?? '')
+    const expiresAt = token === undefined ? undefined : this.state.grant(token)?.expiresAt
+    if (expiresAt !== undefined) headers['github-authentication-token-expiration'] = expirationHeader(expiresAt)
+    return headers
   }
 
   private bucketKey(request: ApiRequest): string {
@@ -97,15 +122,14 @@ export class GitHubHandler implements ApiHandler {
     if (!header) return error(401, 'Requires authentication')
     const token = bearer(header)
     const grant = token === undefined ? undefined : this.state.grant(token)
-    if (!grant) return error(401, 'Bad credentials')
+    if (!grant || !this.state.admit(grant)) return error(401, 'Bad credentials')
     const bucket = this.bucketKey(request)
     if (request.method === 'GET' && request.path === '/rate_limit') {
       const core = this.limits.status(bucket)
       return { status: 200, body: { resources: { core }, rate: core } }
     }
     if (!this.limits.consume(bucket)) return error(403, 'API rate limit exceeded for this token.')
-    const isWrite = request.method === 'PUT' || request.method === 'DELETE'
-    if (this.limits.tooConcurrent(request.inFlight) || (isWrite && !this.limits.admitWrite())) {
+    if (this.limits.tooConcurrent(request.inFlight) || (WRITES.has(request.method) && !this.limits.admitWrite())) {
       this.limits.secondaryHits++
       return error(403, SECONDARY_LIMIT_MESSAGE, {
         'retry-after': String(this.limits.settings.secondaryRetryAfterSeconds)
@@ -128,7 +152,7 @@ export class GitHubHandler implements ApiHandler {
   private withScope(
     ctx: Context,
     kind: ScopeKind,
-    need: 'read' | 'write',
+    need: 'read' | 'write' | 'variables',
     handler: (scope: Scope) => ApiResponse
   ): ApiResponse {
     const { params, grant } = ctx
@@ -157,46 +181,48 @@ export class GitHubHandler implements ApiHandler {
     return { status: 200, body: this.state.publicKey(scope.key) }
   }
 
-  private secretJson(ctx: Context, scope: Scope, secret: SecretRecord) {
-    const body: Record<string, unknown> = {
-      name: secret.name,
-      created_at: githubTime(secret.createdAt),
-      updated_at: githubTime(secret.updatedAt)
-    }
+  /** A secret's metadata, or a variable with its value. */
+  private entryJson(ctx: Context, scope: Scope, entry: SecretRecord, store: Store) {
+    const body: Record<string, unknown> = { name: entry.name }
+    if (store === 'variables') body.value = entry.value
+    body.created_at = githubTime(entry.createdAt)
+    body.updated_at = githubTime(entry.updatedAt)
     if (isOrgKind(scope.kind)) {
-      body.visibility = secret.visibility
-      if (secret.visibility === 'selected') {
-        body.selected_repositories_url = `${ctx.request.baseUrl}/orgs/${scope.owner}/${scope.kind === 'org' ? 'actions' : 'dependabot'}/secrets/${secret.name}/repositories`
+      body.visibility = entry.visibility
+      if (entry.visibility === 'selected') {
+        body.selected_repositories_url = `${ctx.request.baseUrl}/orgs/${scope.owner}/${scope.kind === 'org' ? 'actions' : 'dependabot'}/${store}/${entry.name}/repositories`
       }
     }
     return body
   }
 
-  private listSecrets(ctx: Context, scope: Scope): ApiResponse {
+  private list(ctx: Context, scope: Scope, store: Store): ApiResponse {
     const paging = pageParams(ctx.request.query, 30)
     if (!paging) return invalid('page and per_page must be positive integers.')
-    const all = [...scope.secrets.values()].sort((a, b) => a.name.localeCompare(b.name))
+    const all = [...scope[store].values()].sort((a, b) => a.name.localeCompare(b.name))
     const start = (paging.page - 1) * paging.perPage
-    const secrets = all.slice(start, start + paging.perPage).map((s) => this.secretJson(ctx, scope, s))
-    return { status: 200, body: { total_count: all.length, secrets } }
+    const page = all.slice(start, start + paging.perPage).map((e) => this.entryJson(ctx, scope, e, store))
+    return { status: 200, body: { total_count: all.length, [store]: page } }
   }
 
-  private getSecret(ctx: Context, scope: Scope): ApiResponse {
-    const secret = scope.secrets.get((ctx.params.name ?? '').toUpperCase())
-    return secret ? { status: 200, body: this.secretJson(ctx, scope, secret) } : NOT_FOUND
+  private get(ctx: Context, scope: Scope, store: Store): ApiResponse {
+    const entry = scope[store].get((ctx.params.name ?? '').toUpperCase())
+    return entry ? { status: 200, body: this.entryJson(ctx, scope, entry, store) } : NOT_FOUND
   }
 
-  private deleteSecret(ctx: Context, scope: Scope): ApiResponse {
-    return scope.secrets.delete((ctx.params.name ?? '').toUpperCase()) ? { status: 204 } : NOT_FOUND
+  private delete(ctx: Context, scope: Scope, store: Store): ApiResponse {
+    return scope[store].delete((ctx.params.name ?? '').toUpperCase()) ? { status: 204 } : NOT_FOUND
   }
 
-  private selectedRepositories(ctx: Context, scope: Scope): ApiResponse {
-    const secret = scope.secrets.get((ctx.params.name ?? '').toUpperCase())
-    if (!secret) return NOT_FOUND
-    if (secret.visibility !== 'selected') return error(409, 'The secret\'s visibility is not "selected".')
+  private selectedRepositories(ctx: Context, scope: Scope, store: Store): ApiResponse {
+    const entry = scope[store].get((ctx.params.name ?? '').toUpperCase())
+    if (!entry) return NOT_FOUND
+    if (entry.visibility !== 'selected') {
+      return error(409, `The ${store === 'secrets' ? 'secret' : 'variable'}'s visibility is not "selected".`)
+    }
     const paging = pageParams(ctx.request.query, 30)
     if (!paging) return invalid('page and per_page must be positive integers.')
-    const repos = (secret.selectedRepositoryIds ?? []).flatMap((id) => this.state.repositoryById(id) ?? [])
+    const repos = (entry.selectedRepositoryIds ?? []).flatMap((id) => this.state.repositoryById(id) ?? [])
     const start = (paging.page - 1) * paging.perPage
     return {
       status: 200,
@@ -213,10 +239,9 @@ export class GitHubHandler implements ApiHandler {
     const name = ctx.params.name ?? ''
     const badName = invalidName(name)
     if (badName) return error(422, badName)
-    const parsed = parseJson(ctx.request.body)
-    if (!parsed.ok) return error(400, 'Problems parsing JSON')
-    const body = parsed.value
-    if (!isObject(body)) return invalid('The request body must be a JSON object.')
+    const read = readObject(ctx)
+    if ('error' in read) return read.error
+    const { body } = read
     const { encrypted_value: encrypted, key_id: keyId } = body
     if (encrypted === undefined) return invalid('"encrypted_value" wasn\'t supplied.')
     if (typeof encrypted !== 'string') return invalid(`For 'properties/encrypted_value', it is not a string.`)
@@ -227,7 +252,7 @@ export class GitHubHandler implements ApiHandler {
     if (keyId === undefined) return invalid('"key_id" wasn\'t supplied.')
     if (typeof keyId !== 'string') return invalid(`For 'properties/key_id', it is not a string.`)
 
-    let access: { visibility?: Visibility; selectedRepositoryIds?: number[] } = {}
+    let access: Access = {}
     if (isOrgKind(scope.kind)) {
       const checked = this.checkVisibility(body, scope)
       if ('status' in checked) return checked
@@ -244,6 +269,56 @@ export class GitHubHandler implements ApiHandler {
     }
     const result = this.state.store(scope, upper, value, access)
     return result === 'created' ? { status: 201, body: {} } : { status: 204 }
+  }
+
+  private createVariable(ctx: Context, scope: Scope): ApiResponse {
+    const read = readObject(ctx)
+    if ('error' in read) return read.error
+    const { body } = read
+    const { name, value } = body
+    if (name === undefined) return invalid('"name" wasn\'t supplied.')
+    if (typeof name !== 'string') return invalid(`For 'properties/name', it is not a string.`)
+    const badName = invalidName(name, 'Variable')
+    if (badName) return error(422, badName)
+    if (value === undefined) return invalid('"value" wasn\'t supplied.')
+    const badValue = invalidVariableValue(value)
+    if (badValue) return invalid(badValue)
+    let access: Access = {}
+    if (isOrgKind(scope.kind)) {
+      const checked = this.checkVisibility(body, scope)
+      if ('status' in checked) return checked
+      access = checked
+    }
+    if (scope.variables.has(name.toUpperCase())) return error(409, 'Already exists')
+    this.state.store(scope, name, value as string, access, 'variables')
+    return { status: 201, body: {} }
+  }
+
+  /** Every field is optional: `name` renames, `value` replaces; on an organization, visibility too. */
+  private updateVariable(ctx: Context, scope: Scope): ApiResponse {
+    const current = scope.variables.get((ctx.params.name ?? '').toUpperCase())
+    if (!current) return NOT_FOUND
+    const read = readObject(ctx)
+    if ('error' in read) return read.error
+    const { body } = read
+    const { name = current.name, value = current.value } = body
+    if (typeof name !== 'string') return invalid(`For 'properties/name', it is not a string.`)
+    const badName = invalidName(name, 'Variable')
+    if (badName) return error(422, badName)
+    const badValue = invalidVariableValue(value)
+    if (badValue) return invalid(badValue)
+    let access: Access = { visibility: current.visibility, selectedRepositoryIds: current.selectedRepositoryIds }
+    if (isOrgKind(scope.kind) && (body.visibility !== undefined || body.selected_repository_ids !== undefined)) {
+      const checked = this.checkVisibility({ visibility: current.visibility, ...body }, scope)
+      if ('status' in checked) return checked
+      // Staying "selected" without new IDs keeps the current ones.
+      access = { ...checked, selectedRepositoryIds: checked.selectedRepositoryIds ?? access.selectedRepositoryIds }
+    }
+    if (name.toUpperCase() !== current.name && scope.variables.has(name.toUpperCase())) {
+      return error(409, 'Already exists')
+    }
+    this.state.store(scope, name, value as string, access, 'variables', current.name)
+    return { status: 204 }
   }
 
   private checkVisibility(
@@ -270,6 +345,14 @@ export class GitHubHandler implements ApiHandler {
     if (foreign.length > 0) return invalid(`Repository IDs not found in ${scope.owner}: ${foreign.join(', ')}.`)
     return { visibility, selectedRepositoryIds: ids as number[] }
   }
+}
+
+/** The JSON object a write sends: 400 when it does not parse, 422 when it is not an object. */
+function readObject(ctx: Context): { body: Record<string, unknown> } | { error: ApiResponse } {
+  const parsed = parseJson(ctx.request.body)
+  if (!parsed.ok) return { error: error(400, 'Problems parsing JSON') }
+  if (!isObject(parsed.value)) return { error: invalid('The request body must be a JSON object.') }
+  return { body: parsed.value }
 }
 
 /** The token in `token X` or `Bearer X`. */

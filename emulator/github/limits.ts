@@ -4,7 +4,7 @@
 export interface GitHubLimitSettings {
   /** Primary budget per token per hour (x-ratelimit-limit). Default 5000. */
   rateLimit: number
-  /** Writes (PUT/DELETE) admitted per sliding window; default Infinity (no secondary limit). */
+  /** Writes (PUT/POST/PATCH/DELETE) admitted per sliding window; default Infinity (no secondary limit). */
   writesPerMinute: number
   /** The sliding window's length; default 60 000 ms (shorten it to keep tests fast). */
   secondaryWindowMs: number

@@ -1,5 +1,5 @@
-// GitHub's state: repositories, environments, organizations, one X25519 key pair and a
-// secret store per scope, and the tokens that may read or write each scope.
+// GitHub's state: repositories, environments, organizations, one X25519 key pair, a secret
+// store and an Actions-variable store per scope, and the tokens that may read or write each scope.
 import sodium from 'libsodium-wrappers'
 import { githubKeyId } from '../ids.js'
 
@@ -36,7 +36,14 @@ export interface Scope {
   publicKey: Uint8Array
   privateKey: Uint8Array
   secrets: Map<string, SecretRecord>
+  /** Plain-text Actions variables; always empty for Dependabot scopes, which have none. */
+  variables: Map<string, VariableRecord>
 }
+
+/** A variable is stored like a secret, except that its value can be read back. */
+export type VariableRecord = SecretRecord
+export type VariableView = SecretView
+export type Store = 'secrets' | 'variables'
 
 export interface TokenGrant {
   all: boolean
@@ -44,6 +51,30 @@ export interface TokenGrant {
   write: Set<string>
   /** Lower-case scope keys the token may only read (public key, secret metadata). */
   read: Set<string>
+  /** Lower-case scope keys it may read and write variables in, or 'all' (every scope it can see). */
+  variables: 'all' | Set<string>
+  /** Epoch ms from which it is refused. */
+  expiresAt?: number
+  /** Refused once it has been used for this many requests. */
+  requestLimit?: number
+  requests: number
+  expired: boolean
+}
+
+export interface GitHubTokenOptions {
+  /** Scope keys it may read and write secrets in, or 'all'. */
+  scopes: 'all' | string[]
+  /** Scope keys it may only read secrets in. */
+  readScopes?: string[]
+  /**
+   * Scope keys (repo:, environment:, org:) it may read and write variables in; 'all': every scope it can see.
+   * Default: 'all' with `scopes: 'all'`, else the variable-capable keys of `scopes`.
+   */
+  variables?: 'all' | 'none' | string[]
+  /** Refused from then on; its responses carry github-authentication-token-expiration. */
+  expiresAt?: Date
+  /** Answers this many requests, then refuses every later one. */
+  expiresAfterRequests?: number
 }
 
 /** A secret as tests see it: the decrypted plaintext. */
@@ -56,6 +87,8 @@ export interface SecretView {
   selectedRepositoryIds?: number[]
 }
 
+export type Access = { visibility?: Visibility; selectedRepositoryIds?: number[] }
+
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
 export const MAX_SECRET_BYTES = 48 * 1024
 
@@ -67,16 +100,38 @@ export function isOrgKind(kind: ScopeKind): boolean {
   return kind === 'org' || kind === 'dependabot-org'
 }
 
+/** Dependabot has secrets only. */
+export function hasVariables(kind: ScopeKind): boolean {
+  return kind === 'repo' || kind === 'environment' || kind === 'org'
+}
+
+const VARIABLE_KEY = /^(repo|environment|org):/i
+
+/** `2026-12-02 07:00:00 UTC`, as GitHub writes github-authentication-token-expiration. */
+export function expirationHeader(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC')
+}
+
 export function secretLimit(kind: ScopeKind): number {
   return isOrgKind(kind) ? 1000 : 100
 }
 
-/** Why a secret name is invalid, or undefined. */
-export function invalidName(name: string): string | undefined {
+/** Why a secret (or variable) name is invalid, or undefined. */
+export function invalidName(name: string, noun: 'Secret' | 'Variable' = 'Secret'): string | undefined {
   if (!NAME_PATTERN.test(name)) {
-    return 'Secret names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_), and must not start with a number.'
+    return `${noun} names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_), and must not start with a number.`
   }
-  if (/^GITHUB_/i.test(name)) return 'Secret names must not start with GITHUB_.'
+  if (/^GITHUB_/i.test(name)) return `${noun} names must not start with GITHUB_.`
+  return undefined
+}
+
+/** Why a variable value is refused, or undefined. */
+export function invalidVariableValue(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `For 'properties/value', it is not a string.`
+  if (Buffer.byteLength(value) > MAX_SECRET_BYTES) return 'The variable value exceeds the maximum size of 48 KB.'
   return undefined
 }
 
@@ -123,7 +178,16 @@ export class GitHubState {
   }
 
   private addScope(key: string, kind: ScopeKind, owner: string, repo?: RepoRecord, environment?: string): void {
-    const scope: Scope = { key, kind, owner, repo, environment, secrets: new Map(), ...this.newKey() }
+    const scope: Scope = {
+      key,
+      kind,
+      owner,
+      repo,
+      environment,
+      secrets: new Map(),
+      variables: new Map(),
+      ...this.newKey()
+    }
     this.scopes.set(key.toLowerCase(), scope)
   }
 
@@ -164,14 +228,45 @@ export class GitHubState {
 
   // ---- tokens -----------------------------------------------------------------------------
 
-  /** `scopes`: scope keys the token may read and write ('all': everything); `readScopes`: read only. */
-  addToken(token: string, options: { scopes: 'all' | string[]; readScopes?: string[] }): void {
+  addToken(token: string, options: GitHubTokenOptions): void {
     const lower = (keys: string[] = []) => new Set(keys.map((k) => k.toLowerCase()))
+    const { scopes, variables = scopes === 'all' ? 'all' : scopes.filter((k) => VARIABLE_KEY.test(k)) } = options
+    if (Array.isArray(variables)) {
+      const wrong = variables.filter((k) => !VARIABLE_KEY.test(k))
+      if (wrong.length > 0)
+        throw new Error(`emulator: no variables in ${wrong.join(', ')} (repo:, environment:, org: only)`)
+    }
+    const { expiresAt, expiresAfterRequests: limit } = options
+    if (expiresAt !== undefined && Number.isNaN(expiresAt.getTime()))
+      throw new Error('emulator: expiresAt is an invalid Date')
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+      throw new Error(`emulator: expiresAfterRequests must be an integer >= 0, got ${limit}`)
+    }
     this.grants.set(token, {
-      all: options.scopes === 'all',
-      write: lower(options.scopes === 'all' ? [] : options.scopes),
-      read: lower(options.readScopes)
+      all: scopes === 'all',
+      write: lower(scopes === 'all' ? [] : scopes),
+      read: lower(options.readScopes),
+      variables: variables === 'all' ? 'all' : lower(variables === 'none' ? [] : variables),
+      expiresAt: expiresAt?.getTime(),
+      requestLimit: limit,
+      requests: 0,
+      expired: false
     })
+  }
+
+  /** Refuses the token from now on, as when an App installation token expires mid-run. */
+  expireToken(token: string): void {
+    const grant = this.grants.get(token)
+    if (!grant) throw new Error('emulator: expireToken: unknown token')
+    grant.expired = true
+  }
+
+  /** Counts a request made with the token; false when the token is expired (by time, use or expireToken). */
+  admit(grant: TokenGrant): boolean {
+    grant.requests++
+    if (grant.expiresAt !== undefined && this.clock() >= grant.expiresAt) grant.expired = true
+    if (grant.requestLimit !== undefined && grant.requests > grant.requestLimit) grant.expired = true
+    return !grant.expired
   }
 
   removeToken(token: string): void {
@@ -187,7 +282,7 @@ export class GitHubState {
     if (grant.all) return true
     const full = repo.fullName.toLowerCase()
     const owner = repo.owner.toLowerCase()
-    return [...grant.write, ...grant.read].some(
+    return visibleKeys(grant).some(
       (k) =>
         k === `repo:${full}` ||
         k === `dependabot:${full}` ||
@@ -200,7 +295,7 @@ export class GitHubState {
   canSeeOrganization(grant: TokenGrant, org: string): boolean {
     if (grant.all) return true
     const o = org.toLowerCase()
-    return [...grant.write, ...grant.read].some(
+    return visibleKeys(grant).some(
       (k) =>
         k === `org:${o}` ||
         k === `dependabot-org:${o}` ||
@@ -208,8 +303,10 @@ export class GitHubState {
     )
   }
 
-  may(grant: TokenGrant, scope: Scope, need: 'read' | 'write'): boolean {
+  /** 'variables': read or write its variables (GitHub's "Variables" permission covers both here). */
+  may(grant: TokenGrant, scope: Scope, need: 'read' | 'write' | 'variables'): boolean {
     const key = scope.key.toLowerCase()
+    if (need === 'variables') return grant.variables === 'all' || grant.variables.has(key)
     return grant.all || grant.write.has(key) || (need === 'read' && grant.read.has(key))
   }
 
@@ -225,34 +322,46 @@ export class GitHubState {
     }
   }
 
+  /** Creates or replaces `name`; `renamedFrom` (a variable's PATCH) moves that entry, keeping its creation time. */
   store(
     scope: Scope,
     name: string,
     value: string,
-    access: { visibility?: Visibility; selectedRepositoryIds?: number[] } = {}
+    access: Access = {},
+    store: Store = 'secrets',
+    renamedFrom = name
   ): 'created' | 'updated' {
     const upper = name.toUpperCase()
     const now = this.clock()
-    const existing = scope.secrets.get(upper)
+    const entries = scope[store]
+    const existing = entries.get(renamedFrom.toUpperCase())
     const record: SecretRecord = { name: upper, value, createdAt: existing?.createdAt ?? now, updatedAt: now }
     if (isOrgKind(scope.kind)) {
       record.visibility = access.visibility ?? 'private'
       if (record.visibility === 'selected')
         record.selectedRepositoryIds = [...new Set(access.selectedRepositoryIds ?? [])]
     }
-    scope.secrets.set(upper, record)
+    entries.delete(renamedFrom.toUpperCase())
+    entries.set(upper, record)
     return existing ? 'updated' : 'created'
   }
 
   /** Seeds a secret as if written through the API (validated the same way). */
-  putSecretPlain(
-    scopeKey: string,
-    name: string,
-    value: string,
-    access: { visibility?: Visibility; selectedRepositoryIds?: number[] } = {}
-  ): void {
+  putSecretPlain(scopeKey: string, name: string, value: string, access: Access = {}): void {
     const scope = this.requireScope(scopeKey)
-    const problem = invalidName(name)
+    this.checkSeed(scope, invalidName(name), access)
+    this.store(scope, name, value, access)
+  }
+
+  /** Seeds a variable as if created through the API (validated the same way). */
+  putVariable(scopeKey: string, name: string, value: string, access: Access = {}): void {
+    const scope = this.requireScope(scopeKey)
+    if (!hasVariables(scope.kind)) throw new Error(`emulator: ${scope.key} has no variables`)
+    this.checkSeed(scope, invalidName(name, 'Variable') ?? invalidVariableValue(value), access)
+    this.store(scope, name, value, access, 'variables')
+  }
+
+  private checkSeed(scope: Scope, problem: string | undefined, access: Access): void {
     if (problem) throw new Error(`emulator: ${problem}`)
     if (!isOrgKind(scope.kind) && (access.visibility || access.selectedRepositoryIds)) {
       throw new Error(`emulator: visibility applies to organization scopes only, not ${scope.key}`)
@@ -261,7 +370,6 @@ export class GitHubState {
       (id) => this.repositoryById(id)?.owner.toLowerCase() !== scope.owner.toLowerCase()
     )
     if (unknown.length > 0) throw new Error(`emulator: repository IDs not in ${scope.owner}: ${unknown.join(', ')}`)
-    this.store(scope, name, value, access)
   }
 
   deleteSecret(scopeKey: string, name: string): boolean {
@@ -278,6 +386,25 @@ export class GitHubState {
     return Object.fromEntries([...scope.secrets.values()].map((r) => [r.name, view(r)]))
   }
 
+  deleteVariable(scopeKey: string, name: string): boolean {
+    return this.requireScope(scopeKey).variables.delete(name.toUpperCase())
+  }
+
+  variable(scopeKey: string, name: string): VariableView | undefined {
+    const record = this.scope(scopeKey)?.variables.get(name.toUpperCase())
+    return record && view(record)
+  }
+
+  variables(scopeKey: string): Record<string, VariableView> {
+    const scope = this.requireScope(scopeKey)
+    return Object.fromEntries([...scope.variables.values()].map((r) => [r.name, view(r)]))
+  }
+
+  /** The scopes that can hold variables (every kind but Dependabot's). */
+  variableScopeKeys(): string[] {
+    return [...this.scopes.values()].filter((s) => hasVariables(s.kind)).map((s) => s.key)
+  }
+
   scopeKeys(): string[] {
     return [...this.scopes.values()].map((s) => s.key)
   }
@@ -291,6 +418,11 @@ export class GitHubState {
   rotateKey(scopeKey: string): void {
     Object.assign(this.requireScope(scopeKey), this.newKey())
   }
+}
+
+/** Every key that makes a repository or organization visible to the token. */
+function visibleKeys(grant: TokenGrant): string[] {
+  return [...grant.write, ...grant.read, ...(grant.variables === 'all' ? [] : grant.variables)]
 }
 
 function view(r: SecretRecord): SecretView {

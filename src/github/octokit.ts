@@ -19,8 +19,9 @@ export const GLOBAL_CONCURRENCY = 100
 export const DEFAULT_RETRIES = 3
 
 // plugin-retry never retries 400/401/403/404/410/422/451; 429 joins them because rate
-// limits belong to plugin-throttling, which waits as long as GitHub asks.
-const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451]
+// limits belong to plugin-throttling, which waits as long as GitHub asks, and 409 because a
+// conflict (a variable that already exists) answers the same way every time.
+const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451]
 
 const GitHubOctokit = Octokit.plugin(tagSecondaryRateLimits, retry, throttling)
 export type GitHubClient = InstanceType<typeof GitHubOctokit>
@@ -43,12 +44,14 @@ export interface OctokitOptions {
   retryBaseMs?: number
   /** Abort a request that has not answered within this (a hung connection must not hang the run). */
   requestTimeoutMs?: number
+  /** Told when GitHub reports when the token expires (`github-authentication-token-expiration`). */
+  onTokenExpiration?: (at: Date) => void
 }
 
 export function createOctokit(options: OctokitOptions): GitHubClient {
   const { log } = options
   const limits = { ...DEFAULT_THROTTLE_LIMITS, ...options.throttleLimits }
-  return new GitHubOctokit({
+  const octokit = new GitHubOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: options.userAgent,
@@ -82,6 +85,35 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
     }
   })
+  // Every request carries GitHub's current media type and a pinned API version (the contract's network rules).
+  octokit.hook.before('request', (request) => {
+    request.headers.accept = 'application/vnd.github+json'
+    request.headers['x-github-api-version'] = GITHUB_API_VERSION
+  })
+  const { onTokenExpiration } = options
+  if (onTokenExpiration) {
+    octokit.hook.after('request', (response) => {
+      const at = parseTokenExpiration(response.headers[TOKEN_EXPIRATION_HEADER])
+      if (at) onTokenExpiration(at)
+    })
+  }
+  return octokit
+}
+
+export const GITHUB_API_VERSION = '2022-11-28'
+export const TOKEN_EXPIRATION_HEADER = 'github-authentication-token-expiration'
+
+/** `2026-12-02 07:00:00 UTC` (or with a `+0100`-style offset), as GitHub sends it; undefined if unreadable. */
+export function parseTokenExpiration(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim())
+  if (!match) return undefined
+  const zone =
+    match[3] === undefined || match[3] === 'UTC' || match[3] === 'Z'
+      ? 'Z'
+      : match[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')
+  const at = new Date(`${match[1]}T${match[2]}${zone}`)
+  return Number.isNaN(at.getTime()) ? undefined : at
 }
 
 function fetchWithTimeout(timeoutMs: number): typeof fetch {

@@ -10,6 +10,30 @@ export type Ttl =
   /** rotate: keep the old token's lifetime; create: no expiry. */
   { kind: 'keep' } | { kind: 'never' } | { kind: 'seconds'; seconds: number }
 
+/** When the replaced token goes (rotate). */
+export type DeletePrevious =
+  | { kind: 'now' } // `true`: deleted in this run
+  | { kind: 'never' } // `false`
+  | { kind: 'after'; seconds: number } // a duration: a later run deletes it once this long has passed
+
+/** Where the rotation journal (a GitHub Actions configuration variable) lives. */
+export interface JournalLocation {
+  kind: 'repo' | 'environment' | 'org'
+  /** The repository owner, or the organization for 'org'. */
+  owner: string
+  /** repo and environment. */
+  repo?: string
+  /** environment only (raw name: everything after the second '/'). */
+  environment?: string
+  /** The variable's name (default `${idSecretName}_ROTATION`), validated like a secret name. */
+  name: string
+  /**
+   * e.g. 'repo:acme/api', 'environment:acme/api/production', 'org:acme'
+   * (as the user wrote the scope, without name=).
+   */
+  label: string
+}
+
 export interface Config {
   command: Command
   organization: string
@@ -30,7 +54,11 @@ export interface Config {
   accesses: Grant[] | undefined
   ttl: Ttl
   minAgeSeconds: number
-  deletePrevious: boolean
+  deletePrevious: DeletePrevious
+  /** undefined with `journal: none`, and for every command but rotate and create. */
+  journal: JournalLocation | undefined
+  /** `GITHUB_RUN_ID/GITHUB_RUN_ATTEMPT` (`local/<attempt>` off a runner): who wrote the journal. */
+  runId: string
   dryRun: boolean
   /** Without a trailing slash. */
   planetscaleApiUrl: string

@@ -1,4 +1,4 @@
-// `ttl` and `min-age`: whole numbers with a unit (s, m, h, d) or bare seconds.
+// `ttl`, `min-age` and `delete-previous`'s grace: whole numbers with a unit (s, m, h, d) or bare seconds.
 import type { Ttl } from './config.js'
 import { InputError } from '../errors.js'
 import { quote } from './text.js'
@@ -9,9 +9,18 @@ export const MAX_DURATION_SECONDS = 3650 * 86_400
 
 const FORMAT = 'a whole number followed by s, m, h or d (e.g. "90d", "12h", "30m", "45s"), or a number of seconds'
 
+const DURATION = /^(\d+)([smhd]?)$/
+/** The shortest ttl `rotate` and `create` accept: see checkTtlFloor. */
+export const MIN_TTL_SECONDS = 3600
+
+/** Whether a trimmed value has the shape of a duration (it may still be too long). */
+export function isDuration(value: string): boolean {
+  return DURATION.test(value)
+}
+
 export function parseDuration(input: string, raw: string, extraForms = ''): number {
   const value = raw.trim()
-  const match = /^(\d+)([smhd]?)$/.exec(value)
+  const match = DURATION.exec(value)
   if (match === null) {
     throw new InputError(input, `${quote(value)} is not a duration: use ${FORMAT}${extraForms}`)
   }
@@ -40,4 +49,26 @@ export function parseTtl(raw: string): Ttl {
 export function parseMinAge(raw: string): number {
   const value = raw.trim()
   return value === '' ? 0 : parseDuration('min-age', value)
+}
+
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? '' : 's'}`
+}
+
+/**
+ * `rotate` and `create` write the token where pipelines read it, and nothing renews it before the
+ * next scheduled rotation: a ttl in minutes (often a number meant as days) locks them all out.
+ */
+export function checkTtlFloor(ttl: Ttl, raw: string): void {
+  if (ttl.kind !== 'seconds' || ttl.seconds >= MIN_TTL_SECONDS) return
+  const value = raw.trim()
+  // Said in the unit the user wrote: "90" is 90 seconds, "30m" is 30 minutes.
+  const length = value.endsWith('m') ? plural(ttl.seconds / 60, 'minute') : plural(ttl.seconds, 'second')
+  // A small bare number was most likely meant as days: suggest exactly that.
+  const days = /^\d+$/.test(value) && ttl.seconds <= 365 ? ttl.seconds : 90
+  throw new InputError(
+    'ttl',
+    `${quote(value)} is ${length}: a token that short would lock every pipeline out when it expires; ` +
+      `use at least 1h (e.g. "${days}d" for ${plural(days, 'day')})`
+  )
 }

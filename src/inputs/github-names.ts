@@ -28,3 +28,12 @@ export function repoProblem(name: string): string | undefined {
   }
   return undefined
 }
+
+const MAX_ENVIRONMENT_LENGTH = 255
+
+/** Environments allow "/" and spaces, so only emptiness and length are checked. */
+export function environmentProblem(name: string): string | undefined {
+  if (name === '') return 'missing environment name'
+  if (name.length > MAX_ENVIRONMENT_LENGTH) return `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters`
+  return undefined
+}

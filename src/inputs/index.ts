@@ -7,8 +7,10 @@ import { parseAccesses } from './accesses.js'
 import { parseBoolean } from './booleans.js'
 import { parseCommand } from './command.js'
 import { parseGithubToken, parseServiceToken } from './credentials.js'
-import { parseMinAge, parseTtl } from './durations.js'
+import { checkTtlFloor, parseMinAge, parseTtl } from './durations.js'
+import { parseDeletePrevious } from './delete-previous.js'
 import { parseOrganization, parseTokenId } from './identifiers.js'
+import { parseJournal } from './journal.js'
 import {
   checkDistinctSecretNames,
   DEFAULT_ID_SECRET_NAME,
@@ -71,7 +73,8 @@ function resolveAccesses(command: Config['command'], raw: string): Grant[] | und
 
 /**
  * @param read an input's raw value, '' when unset (main passes `name => core.getInput(name)`)
- * @param env GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_API_URL and the PSCALE_ACTION_* knobs are read from it
+ * @param env GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_API_URL and the PSCALE_ACTION_* knobs
+ *   are read from it
  * @param now fills `{date}` in `token-name`
  * @throws InputError on the first invalid input
  */
@@ -111,6 +114,7 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
   const accesses = resolveAccesses(command, read('accesses'))
 
   const ttl = parseTtl(read('ttl'))
+  if (writesSecrets) checkTtlFloor(ttl, read('ttl'))
   const minAgeSeconds = parseMinAge(read('min-age'))
   if (command === 'rotate' && ttl.kind === 'seconds' && ttl.seconds < minAgeSeconds) {
     throw new InputError(
@@ -121,7 +125,8 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
     )
   }
 
-  const deletePrevious = parseBoolean('delete-previous', read('delete-previous'), true)
+  const journal = writesSecrets ? parseJournal(read('journal'), repository, idSecretName) : undefined
+  const deletePrevious = parseDeletePrevious(read('delete-previous'), writesSecrets && journal === undefined)
   const dryRun = parseBoolean('dry-run', read('dry-run'), false)
 
   const planetscaleApiUrl = parseApiUrl(
@@ -152,6 +157,8 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
     ttl,
     minAgeSeconds,
     deletePrevious,
+    journal,
+    runId: `${envValue(env, 'GITHUB_RUN_ID') ?? 'local'}/${envValue(env, 'GITHUB_RUN_ATTEMPT') ?? '1'}`,
     dryRun,
     planetscaleApiUrl,
     githubApiUrl,

@@ -1,6 +1,6 @@
 // The `targets` grammar: one target a line, see the action contract.
 import { InputError } from '../errors.js'
-import { ownerProblem, repoProblem } from './github-names.js'
+import { environmentProblem, ownerProblem, repoProblem } from './github-names.js'
 import { contentLines, hasWhitespace, quote } from './text.js'
 
 export type Visibility = 'all' | 'private' | 'selected'
@@ -34,7 +34,6 @@ const SYNTAX: Record<Kind, string> = {
     '"dependabot-org:ORG [visibility=all|private|selected] [repositories=R1,R2]", e.g. "dependabot-org:acme"'
 }
 const KINDS = Object.keys(SYNTAX) as Kind[]
-const MAX_ENVIRONMENT_LENGTH = 255
 
 type Fail = (problem: string) => never
 
@@ -56,13 +55,7 @@ function environmentTarget(rest: string, fail: Fail): TargetSpec {
   const repo = rest.slice(first + 1, second)
   // Everything after the second slash is the name: environments may contain "/" and spaces.
   const environment = rest.slice(second + 1).trim()
-  const problem =
-    ownerProblem(owner, 'owner') ??
-    repoProblem(repo) ??
-    (environment === '' ? 'missing environment name' : undefined) ??
-    (environment.length > MAX_ENVIRONMENT_LENGTH
-      ? `environment name longer than ${MAX_ENVIRONMENT_LENGTH} characters`
-      : undefined)
+  const problem = ownerProblem(owner, 'owner') ?? repoProblem(repo) ?? environmentProblem(environment)
   if (problem !== undefined) fail(`${problem}; expected ${SYNTAX.environment}`)
   return { kind: 'environment', label: `environment:${owner}/${repo}/${environment}`, owner, repo, environment }
 }

@@ -10,6 +10,8 @@ export function runOutputs(report: RunReport): Outputs {
     outputs['previous-token-id'] = report.previousToken?.id ?? ''
     outputs.rotated = String(report.rotated)
     outputs['previous-token-deleted'] = String(report.previousTokenDeleted)
+    outputs['previous-token-retires-at'] = report.previousTokenRetiresAt ?? ''
+    outputs.repaired = String(report.repaired.length > 0)
   }
   outputs['expires-at'] = report.newToken?.expiresAt ?? ''
   outputs['targets-written'] = String(targetsWritten(report))

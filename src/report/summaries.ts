@@ -16,7 +16,8 @@ const OUTCOME_TEXT: Record<TargetOutcome, string> = {
   restored: '⚠️ failed, old pair restored',
   unchanged: '⚠️ failed, unchanged (old pair)',
   skipped: '⏭️ not written (old pair)',
-  broken: '❌ inconsistent: needs attention',
+  uncertain: '⚠️ uncertain: may hold either pair (next run rewrites it)',
+  broken: '❌ inconsistent: the next run repairs it',
   planned: '📝 would be written'
 }
 
@@ -34,6 +35,8 @@ export function runSummary(report: RunReport, names: { idSecretName: string; tok
   if (report.previousToken) {
     facts.push(['Previous token', `${code(report.previousToken.id)} ${report.previousToken.name}`])
     facts.push(['Previous token deleted', report.previousTokenDeleted ? 'yes' : 'no'])
+    if (report.previousTokenRetiresAt)
+      facts.push(['Previous token retires', `${formatTime(report.previousTokenRetiresAt)} (a later run deletes it)`])
   }
   if (report.newToken) {
     facts.push(['New token', `${code(report.newToken.id)} ${report.newToken.name}`])
@@ -43,10 +46,14 @@ export function runSummary(report: RunReport, names: { idSecretName: string; tok
     facts.push(['New token lifetime', report.ttlSeconds === undefined ? 'no expiry' : formatAge(report.ttlSeconds)])
   }
   facts.push(['Secrets', `${code(names.idSecretName)}, ${code(names.tokenSecretName)}`])
+  facts.push(['Journal', report.journal === 'none' ? 'none' : code(report.journal)])
   lines.push(...facts.map(([what, value]) => `- **${what}**: ${value}`), '')
   lines.push('### Accesses', '', ...describeGrants(report.grants).map((g) => `- ${g}`), '')
   const rows = report.targets.map((t) => [t.label, OUTCOME_TEXT[t.outcome], targetDetail(t)])
   lines.push('### Targets', '', table(['Target', 'Result', 'Detail'], rows), '')
+  if (report.repaired.length > 0) lines.push('### Repaired', '', ...report.repaired.map((p) => `- ${p}`), '')
+  if (report.retired.length > 0) lines.push('### Retired', '', ...report.retired.map((p) => `- ${p}`), '')
+  if (report.nextRun.length > 0) lines.push('### The next run', '', ...report.nextRun.map((p) => `- ${p}`), '')
   if (report.problems.length > 0) lines.push('### What to do', '', ...report.problems.map((p) => `- ${p}`), '')
   return lines.join('\n')
 }

@@ -14,6 +14,8 @@ export interface NewTokenRequest {
    * run would have deleted it).
    */
   replacing?: string
+  /** Runs first once the token exists (the journal records its ID); a failure discards the token. */
+  onCreated?: (created: CreatedToken) => Promise<void>
 }
 
 export async function newToken(deps: ProtocolDeps, request: NewTokenRequest): Promise<CreatedToken> {
@@ -25,6 +27,7 @@ export async function newToken(deps: ProtocolDeps, request: NewTokenRequest): Pr
       `${created.expires_at ? `expires ${created.expires_at}` : 'no expiry'}.`
   )
   try {
+    await request.onCreated?.(created)
     await allOrReport(
       'Granting accesses failed',
       request.grants.map((grant) => planetscale.grantAccess(created.id, grant))

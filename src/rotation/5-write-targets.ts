@@ -14,6 +14,8 @@ export type TargetOutcome =
   | 'unchanged'
   /** Not attempted (the run was cancelled or stopped earlier). */
   | 'skipped'
+  /** A write's outcome stayed unknown: the target may hold either pair, so neither token is deleted. */
+  | 'uncertain'
   /** The pair is inconsistent and could not be put back: needs attention. */
   | 'broken'
   /** Dry run: would be written. */
@@ -52,7 +54,9 @@ export const SETTLE_AFTER_STOP_MS = 2_000
 export async function writeTargets(
   targets: readonly PreparedTarget[],
   pair: PairToWrite,
-  deps: Pick<ProtocolDeps, 'log' | 'cancel' | 'writeConcurrency' | 'cancelGraceMs' | 'pacer'>
+  deps: Pick<ProtocolDeps, 'log' | 'cancel' | 'writeConcurrency' | 'cancelGraceMs' | 'pacer'>,
+  /** Told each target's result as it is known (the journal records them). */
+  onResult?: (result: TargetResult, done: number) => Promise<void>
 ): Promise<TargetResult[]> {
   const { log, cancel, pacer } = deps
   const results: TargetResult[] = targets.map((t) => ({ label: t.spec.label, outcome: 'skipped' }))
@@ -75,6 +79,7 @@ export async function writeTargets(
 
   // Each worker holds at most one pair in flight; the pacer decides whose write goes next.
   let next = 0
+  let done = 0
   const worker = async (): Promise<void> => {
     while (next < targets.length && !cancel.aborted) {
       const index = next++
@@ -83,7 +88,10 @@ export async function writeTargets(
         write: hardStop.signal,
         settle: lastStop.signal
       })
-      results[index] = (await writer.write()) ?? results[index]!
+      const result = await writer.write()
+      if (result === undefined) continue
+      results[index] = result
+      await onResult?.(result, ++done)
     }
   }
   try {
@@ -142,18 +150,28 @@ class PairWriter {
     } catch {
       return undefined
     }
-    const idFailed = await this.put('id', 'new', this.stop.write, false)
+    const idFailed = clause(await this.put('id', 'new', this.stop.write, false))
     if (idFailed !== undefined) {
       if (this.id.certain) return { label, outcome: 'unchanged', detail: idFailed }
-      if (!pair.previous) return { label, outcome: 'broken', detail: idFailed }
-      // The write may have reached GitHub before the connection failed: put the old ID back.
-      this.log.warning(`${label}: writing ${pair.idName} failed (${idFailed}); writing the previous ID back.`)
-      return this.settle(idFailed, pair.previous)
+      // The write may have reached GitHub before the answer was lost.
+      if (pair.previous) {
+        this.log.warning(`${label}: writing ${pair.idName} failed (${idFailed}); writing the previous ID back.`)
+        const restoreFailed = await this.put('id', 'old', this.stop.settle)
+        if (restoreFailed === undefined) return { label, outcome: 'restored', detail: idFailed }
+        return this.uncertain(`${idFailed}; writing the previous ID back failed too: ${restoreFailed}`)
+      }
+      const retryFailed = await this.put('id', 'new', this.stop.settle)
+      if (retryFailed !== undefined) return this.uncertain(`${idFailed}; retrying failed too: ${retryFailed}`)
     }
-    const tokenFailed = await this.put('token', 'new', this.stop.write)
-    if (tokenFailed === undefined) {
-      this.log.info(`${label}: ${pair.idName} and ${pair.tokenName} written.`)
-      return { label, outcome: 'written' }
+    const tokenFailed = clause(await this.put('token', 'new', this.stop.write))
+    if (tokenFailed === undefined) return this.written()
+    if (!this.token.certain) {
+      // It may have landed: write the new token again rather than the old ID back, which could
+      // pair the old ID with the new token.
+      this.log.warning(`${label}: writing ${pair.tokenName} failed (${tokenFailed}); writing it again.`)
+      const retryFailed = await this.put('token', 'new', this.stop.settle)
+      if (retryFailed === undefined) return this.written(tokenFailed)
+      return this.uncertain(`${tokenFailed}; writing it again failed too: ${retryFailed}`)
     }
     if (!pair.previous) {
       return {
@@ -162,60 +180,41 @@ class PairWriter {
         detail: `${pair.idName} holds the new ID but ${pair.tokenName} could not be written: ${tokenFailed}`
       }
     }
+    // Refused for certain: the token secret still holds the old token, so the old ID goes back.
     this.log.warning(`${label}: writing ${pair.tokenName} failed (${tokenFailed}); writing the previous ID back.`)
-    return this.settle(tokenFailed, pair.previous)
-  }
-
-  /** After a failed write: the old pair back if possible, else the new pair completed, else `broken`. */
-  private async settle(reason: string, previous: { id: string; token?: string }): Promise<TargetResult> {
-    const { label, pair } = this
-    let restoreFailed: string | undefined
-    // If the token write may have landed, the old token has to go back too, and we can only do
-    // that when we know it (self-rotation).
-    if (!this.holds(this.token, 'old') && previous.token !== undefined)
-      restoreFailed = await this.put('token', 'old', this.stop.settle)
-    if (restoreFailed === undefined && !this.holds(this.id, 'old'))
-      restoreFailed = await this.put('id', 'old', this.stop.settle)
-    if (restoreFailed === undefined) {
-      if (!this.token.certain) {
-        // The old token could not be written back (unknown); say plainly what could not be proven.
-        return {
-          label,
-          outcome: 'restored',
-          detail:
-            `${reason}; ${pair.idName} was put back to ${previous.id}. ` +
-            `If the failed write of ${pair.tokenName} reached GitHub anyway, re-run the rotation.`
-        }
-      }
-      return { label, outcome: 'restored', detail: reason }
-    }
-    this.log.warning(
-      `${label}: restoring the previous pair failed (${restoreFailed}); completing the new pair instead.`
-    )
-    let completeFailed: string | undefined
-    if (!this.holds(this.id, 'new')) completeFailed = await this.put('id', 'new', this.stop.settle)
-    if (completeFailed === undefined && !this.holds(this.token, 'new'))
-      completeFailed = await this.put('token', 'new', this.stop.settle)
-    if (completeFailed === undefined) {
-      this.log.info(
-        `${label}: ${pair.idName} and ${pair.tokenName} written (after restoring the previous pair failed).`
-      )
-      return {
-        label,
-        outcome: 'written',
-        detail: `${reason}; writing the previous pair back failed too, so the new pair was completed`
-      }
-    }
-    this.log.warning(`${label}: completing the new pair failed too: ${completeFailed}`)
+    const restoreFailed = await this.put('id', 'old', this.stop.settle)
+    if (restoreFailed === undefined) return { label, outcome: 'restored', detail: tokenFailed }
+    if (!this.id.certain) return this.uncertain(`${tokenFailed}; writing the previous ID back failed: ${restoreFailed}`)
+    this.log.warning(`${label}: writing the previous ID back failed too: ${restoreFailed}`)
     return {
       label,
       outcome: 'broken',
       detail:
-        `${reason}; then restoring ${pair.idName} to ${previous.id} failed: ${restoreFailed}; ` +
-        `completing the new pair failed: ${completeFailed}. ` +
-        `${pair.idName} holds ${this.describe(this.id, 'ID')}, ` +
-        `${pair.tokenName} ${this.describe(this.token, 'token')}: ` +
-        're-run the rotation once GitHub accepts writes again.'
+        `${tokenFailed}; then writing ${pair.idName} back to ${pair.previous.id} failed: ${restoreFailed}. ` +
+        `${pair.idName} holds the new ID, ${pair.tokenName} the old token: ` +
+        'the next run that can write to it repairs it (re-run once GitHub accepts writes again).'
+    }
+  }
+
+  private written(after?: string): TargetResult {
+    const { label, pair } = this
+    this.log.info(`${label}: ${pair.idName} and ${pair.tokenName} written.`)
+    return after
+      ? { label, outcome: 'written', detail: `${after}; written on a second attempt` }
+      : { label, outcome: 'written' }
+  }
+
+  private uncertain(reason: string): TargetResult {
+    const { label, pair } = this
+    reason = reason.replace(/\.(?=;)/g, '').replace(/\.+$/, '')
+    this.log.warning(`${label}: its pair is uncertain: ${reason}`)
+    return {
+      label,
+      outcome: 'uncertain',
+      detail:
+        `${reason}. ${pair.idName} holds ${this.describe(this.id, 'ID')}, ` +
+        `${pair.tokenName} ${this.describe(this.token, 'token')}: both tokens are kept, and the next run ` +
+        'writes a fresh pair to it.'
     }
   }
 
@@ -260,4 +259,9 @@ class PairWriter {
       return errorMessage(error)
     }
   }
+}
+
+/** A failure's message as a clause that more can follow (`…; then …`). */
+function clause(message: string | undefined): string | undefined {
+  return message?.replace(/\.+$/, '')
 }

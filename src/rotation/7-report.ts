@@ -24,6 +24,16 @@ export interface RunReport {
   ttlSeconds: number | undefined
   targets: TargetResult[]
   previousTokenDeleted: boolean
+  /** When a later run deletes the replaced token (`delete-previous` a duration). */
+  previousTokenRetiresAt?: string
+  /** What this run finished or repaired of what earlier runs left (output `repaired`). */
+  repaired: string[]
+  /** Tokens this run deleted, or left for a later run to delete, one line each. */
+  retired: string[]
+  /** What the next run will do, one line each. */
+  nextRun: string[]
+  /** Where the journal is kept, or 'none'. */
+  journal: string
   /** The new token was deleted again (compensation). */
   newTokenDeleted: boolean
   /**

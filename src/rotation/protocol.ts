@@ -1,48 +1,76 @@
-// The rotation protocol, read top to bottom: check (1), a new token (2–4), write the targets (5),
-// retire the previous token (6), report (7). `rotate` and `create` share this one skeleton;
-// `create` has no previous token, so it has nothing to skip for, put back or retire.
-// Free of I/O details: every client, the clock and the logger arrive in `deps`.
+// The rotation protocol, read top to bottom: what earlier runs left (0), check (1), the intent and
+// a new token (2–4), write the targets (5), finish and retire what was replaced (6), report (7).
+// `rotate` and `create` share this one skeleton; `create` has no previous token to skip for, put
+// back or retire. Free of I/O details: every client, the clock and the logger arrive in `deps`.
 import { RotationError } from '../errors.js'
-import type { Config, Ttl } from '../inputs/config.js'
+import type { Ttl } from '../inputs/config.js'
 import type { ServiceToken } from '../planetscale/types.js'
 import { formatAge } from '../report/format.js'
+import { dueRetirements, nameWithMarker, unfinished } from './0-journal.js'
+import { adoptSupersededLine, settleEarlierRuns, start, tokenToReplace } from './0-start.js'
 import { describeGrants, lacksSelfRotationAccesses } from './accesses.js'
-import { check, type CheckRequest, type CheckResult } from './1-check.js'
-import { discard, newToken, undeletedAdvice } from './2-new-token.js'
+import { check, checkTokenLifetime, type CheckResult } from './1-check.js'
+import { backOffIfNotOurs, recordIntent, releaseLease } from './2-intent.js'
+import { newToken } from './2-new-token.js'
 import { writeTargets } from './5-write-targets.js'
-import { retirePrevious } from './6-retire-previous.js'
+import { discardNew, finish, recordTarget } from './6-finish.js'
+import { housekeeping } from './6-retire-previous.js'
 import { summarizeToken, type RunReport } from './7-report.js'
 import type { ProtocolDeps } from './ports.js'
+import { emptyReport, type CreateConfig, type RotateConfig, type RunState } from './run.js'
 
-type CommonConfig = Pick<
-  Config,
-  | 'organization'
-  | 'credentials'
-  | 'targets'
-  | 'idSecretName'
-  | 'tokenSecretName'
-  | 'tokenName'
-  | 'accesses'
-  | 'ttl'
-  | 'dryRun'
->
-export type RotateConfig = CommonConfig & Pick<Config, 'tokenId' | 'minAgeSeconds' | 'deletePrevious'>
-export type CreateConfig = CommonConfig
+export type { CreateConfig, RotateConfig } from './run.js'
+export { EXPIRY_MARGIN_MS } from './1-check.js'
+export { LEASE_MARGIN_MS } from './2-intent.js'
 
-/** What the targets held before this run (rotate only). */
-interface Previous {
-  token: ServiceToken
-  /** Its secret: known only in self-rotation, where it is the action's own credential. */
-  secret: string | undefined
-  deleteAfterwards: boolean
-  /** Set when min-age says this run has nothing to do. */
-  skip: string | undefined
+export function rotate(deps: ProtocolDeps, config: RotateConfig): Promise<RunReport> {
+  return carryOut(deps, config, 'rotate')
 }
 
-export async function rotate(deps: ProtocolDeps, config: RotateConfig): Promise<RunReport> {
-  const selfRotation = config.tokenId === config.credentials.id
-  const checked = await check(deps, checkRequest(config, config.tokenId))
-  const oldToken = checked.oldToken!
+export function create(deps: ProtocolDeps, config: CreateConfig): Promise<RunReport> {
+  return carryOut(deps, { ...config, tokenId: config.credentials.id, minAgeSeconds: 0 }, 'create')
+}
+
+async function carryOut(deps: ProtocolDeps, config: RotateConfig, command: RunState['command']): Promise<RunReport> {
+  // 0. The journal, read with the first request that proves the credentials (re-paired if need be).
+  const started = await start(deps, config)
+  const report = emptyReport(config, command)
+  report.journal = started.journal.label
+  if (started.repairedFrom) {
+    report.repaired.push(
+      `Re-paired the credentials: ${started.repairedFrom} was refused; the token is ` +
+        `${started.credentials.id}'s (named in the journal).`
+    )
+  }
+  const run: RunState = {
+    deps: started.deps,
+    config,
+    command,
+    journal: started.journal,
+    report,
+    credentials: started.credentials,
+    replaced: new Set(),
+    repairedCredentials: started.repairedFrom !== undefined,
+    backedOff: false,
+    writingBegan: false,
+    journalChanged: false
+  }
+  settleEarlierRuns(run)
+  const tokenId = tokenToReplace(run)
+  adoptSupersededLine(run, tokenId)
+  const { log } = run.deps
+
+  // 1. Check.
+  const selfRotation = command === 'rotate' && tokenId === run.credentials.id
+  const checked = await check(run.deps, {
+    organization: config.organization,
+    organizations: started.organizations,
+    actionTokenId: run.credentials.id,
+    tokenId: command === 'rotate' ? tokenId : undefined,
+    targets: config.targets,
+    secretNames: [config.idSecretName, config.tokenSecretName],
+    accesses: config.accesses
+  })
   if (selfRotation) {
     const lacking = lacksSelfRotationAccesses(checked.grants)
     if (lacking.length > 0) {
@@ -53,139 +81,106 @@ export async function rotate(deps: ProtocolDeps, config: RotateConfig): Promise<
       )
     }
   }
-  deps.log.info(`Token to replace: ${oldToken.id} (${oldToken.name ?? 'unnamed'}), created ${oldToken.created_at}.`)
-  return carryOut(deps, config, checked, newTokenTtl(config.ttl, oldToken), {
-    token: oldToken,
-    secret: selfRotation ? config.credentials.token : undefined,
-    deleteAfterwards: config.deletePrevious,
-    skip: minAgeSkip(oldToken, config.minAgeSeconds, deps.now())
-  })
-}
-
-export async function create(deps: ProtocolDeps, config: CreateConfig): Promise<RunReport> {
-  const checked = await check(deps, checkRequest(config, undefined))
-  const ttlSeconds = config.ttl.kind === 'seconds' ? config.ttl.seconds : undefined
-  return carryOut(deps, config, checked, ttlSeconds, undefined)
-}
-
-function checkRequest(config: CommonConfig, tokenId: string | undefined): CheckRequest {
-  return {
-    organization: config.organization,
-    actionTokenId: config.credentials.id,
-    tokenId,
-    targets: config.targets,
-    secretNames: [config.idSecretName, config.tokenSecretName],
-    accesses: config.accesses
+  const oldToken = checked.oldToken
+  if (oldToken) {
+    report.previousToken = summarizeToken(oldToken)
+    log.info(`Token to replace: ${oldToken.id} (${oldToken.name ?? 'unnamed'}), created ${oldToken.created_at}.`)
+    run.replaced.delete(oldToken.id)
   }
-}
-
-async function carryOut(
-  deps: ProtocolDeps,
-  config: CommonConfig,
-  checked: CheckResult,
-  ttlSeconds: number | undefined,
-  previous: Previous | undefined
-): Promise<RunReport> {
-  const { log } = deps
-  const report: RunReport = {
-    command: previous ? 'rotate' : 'create',
-    dryRun: config.dryRun,
-    rotated: false,
-    previousToken: previous && summarizeToken(previous.token),
-    grants: checked.grants,
-    ttlSeconds,
-    targets: checked.targets.map((t) => ({ label: t.spec.label, outcome: 'skipped' })),
-    previousTokenDeleted: false,
-    newTokenDeleted: false,
-    problems: []
-  }
+  report.grants = checked.grants
+  report.ttlSeconds = oldToken
+    ? newTokenTtl(config.ttl, oldToken)
+    : config.ttl.kind === 'seconds'
+      ? config.ttl.seconds
+      : undefined
   for (const line of describeGrants(checked.grants)) log.info(`  access ${line}`)
-  if (previous?.skip) {
-    log.info(`Skipping: ${previous.skip}`)
-    return { ...report, skipped: previous.skip }
-  }
-  if (config.dryRun) {
-    log.info(`Plan: create a token named "${config.tokenName}" with the accesses above, test it, then write`)
-    for (const t of checked.targets)
-      log.info(`  ${config.idSecretName} and ${config.tokenSecretName} to ${t.spec.label}`)
-    log.info('Dry run: every check passed; nothing was changed.')
-    return { ...report, skipped: 'dry run', targets: report.targets.map((t) => ({ ...t, outcome: 'planned' })) }
-  }
-  if (deps.cancel.aborted) throw new RotationError('The run was cancelled before anything was changed.')
 
-  // 2–4. Create, grant, test (the new token is discarded inside on failure).
-  const created = await newToken(deps, {
-    name: config.tokenName,
-    ttlSeconds,
-    grants: checked.grants,
-    replacing: previous?.token.id
-  })
-  report.newToken = summarizeToken(created, config.tokenName)
-  const discardNew = async (why: string, problem: string | undefined): Promise<RunReport> => {
-    report.newTokenDeleted = await discard(deps, created.id, why)
-    if (problem) report.problems.push(problem)
-    if (!report.newTokenDeleted) report.problems.push(undeletedAdvice(created.id))
+  // An earlier run's unfinished work is never skipped for min-age.
+  const mustRotate = unfinished(run.journal.state) || run.replaced.size > 0 || run.repairedCredentials
+  const skip = oldToken && !mustRotate ? minAgeSkip(oldToken, config.minAgeSeconds, run.deps.now()) : undefined
+  if (skip) {
+    log.info(`Skipping: ${skip}`)
+    report.skipped = skip
+    if (!config.dryRun) await housekeeping(run, true)
     return report
   }
+  checkTokenLifetime(run.deps, checked.targets.length)
+  if (config.dryRun) return plan(run, checked)
+  if (run.deps.cancel.aborted) throw new RotationError('The run was cancelled before anything was changed.')
+
+  // 2. The intent, before anything changes.
+  const marker = await recordIntent(run, oldToken)
+  try {
+    return await createAndWrite(run, checked, oldToken, selfRotation, marker)
+  } catch (error) {
+    await releaseLease(run)
+    throw error
+  }
+}
+
+/** Steps 2–6 once the intent is recorded. */
+async function createAndWrite(
+  run: RunState,
+  checked: CheckResult,
+  oldToken: ServiceToken | undefined,
+  selfRotation: boolean,
+  marker: string
+): Promise<RunReport> {
+  const { deps, config, report } = run
+  const state = run.journal.state
+  await backOffIfNotOurs(run, marker, undefined)
+  await housekeeping(run, false)
+
+  // 2–4. Create (its ID recorded before anything else), grant, test; discarded inside on failure.
+  const created = await newToken(deps, {
+    name: run.journal.enabled ? nameWithMarker(config.tokenName, marker) : config.tokenName,
+    ttlSeconds: report.ttlSeconds,
+    grants: checked.grants,
+    replacing: oldToken?.id,
+    onCreated: async (token) => {
+      state.open = { ...state.open!, to: token.id, phase: 'writing' }
+      await run.journal.save()
+    }
+  })
+  report.newToken = summarizeToken(created, config.tokenName)
+  await backOffIfNotOurs(run, marker, created.id)
   if (deps.cancel.aborted) {
-    const still = previous ? ' Every target still holds the old pair.' : ''
+    const still = oldToken ? ' Every target still holds the old pair.' : ''
     return discardNew(
+      run,
+      created.id,
       'the run was cancelled before any target was written',
       `The run was cancelled before any target was written.${still}`
     )
   }
 
-  // 5. Write.
-  log.info(`Writing the new pair to ${checked.targets.length} target(s)...`)
+  // 5. Write, recording each target's result (ten to a journal write).
+  deps.log.info(`Writing the new pair to ${checked.targets.length} target(s)...`)
   const pair = { idName: config.idSecretName, tokenName: config.tokenSecretName, id: created.id, token: created.token }
-  report.targets = await writeTargets(
-    checked.targets,
-    previous ? { ...pair, previous: { id: previous.token.id, token: previous.secret } } : pair,
-    deps
+  const previous = oldToken && { id: oldToken.id, token: selfRotation ? run.credentials.token : undefined }
+  run.writingBegan = true
+  report.targets = await writeTargets(checked.targets, previous ? { ...pair, previous } : pair, deps, (result, done) =>
+    recordTarget(run, result, done, checked.targets.length)
   )
-  const written = report.targets.filter((t) => t.outcome === 'written').length
-  const total = report.targets.length
-  const broken = report.targets.some((t) => t.outcome === 'broken')
 
-  // 6. Finish: retire the previous token only when every target holds the new pair.
-  if (written === 0 && !broken) {
-    return discardNew(
-      'no target was written',
-      previous
-        ? `No target holds the new pair; every target still holds the old one (token ${previous.token.id}, kept).`
-        : `No target was written, so the new token ${created.id} is not kept.`
-    )
-  }
-  if (!previous) {
-    report.rotated = written > 0
-    if (written < total) {
-      report.problems.push(
-        `Token ${created.id} is kept: ${written} of ${total} target(s) hold it. Fix the others and re-run.`
-      )
-    }
-    return report
-  }
-  const oldId = previous.token.id
-  if (written < total) {
-    report.problems.push(
-      `Kept the previous token ${oldId} and the new token ${created.id}: ${written} of ${total} target(s) hold the ` +
-        'new pair, the others still use the old one. Fix the failing targets and re-run the rotation.'
-    )
-    return report
-  }
-  report.rotated = true
-  if (!previous.deleteAfterwards) {
-    log.info(`Keeping the previous token ${oldId} (delete-previous: false).`)
-    return report
-  }
-  await retirePrevious(deps, report, {
-    oldId,
-    created,
-    grants: checked.grants,
-    targets: checked.targets,
-    pair,
-    planetscale: previous.secret !== undefined ? deps.planetscaleAs(created) : deps.planetscale
-  })
+  // 6. Finish.
+  return finish(run, created, oldToken, selfRotation)
+}
+
+function plan(run: RunState, checked: CheckResult): RunReport {
+  const { deps, config, report } = run
+  const { log } = deps
+  const state = run.journal.state
+  log.info(`Plan: create a token named "${config.tokenName}" with the accesses above, test it, then write`)
+  for (const t of checked.targets) log.info(`  ${config.idSecretName} and ${config.tokenSecretName} to ${t.spec.label}`)
+  const due = dueRetirements(state, deps.now()).map((r) => r.id)
+  if (due.length > 0) log.info(`  delete ${due.join(', ')} (their grace is over)`)
+  if (state.markers.length > 0)
+    log.info(`  delete the tokens interrupted runs left (markers ${state.markers.join(', ')})`)
+  if (run.replaced.size > 0) log.info(`  retire ${[...run.replaced].join(', ')} (an unfinished rotation's)`)
+  log.info('Dry run: every check passed; nothing was changed.')
+  report.skipped = 'dry run'
+  report.targets = report.targets.map((t) => ({ ...t, outcome: 'planned' }))
   return report
 }
 
