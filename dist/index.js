@@ -6405,9 +6405,6 @@ var PairWriter = class {
       detail: `${reason}. ${pair.idName} holds ${this.describe(this.id, "ID")}, ${pair.tokenName} ${this.describe(this.token, "token")}: both tokens are kept, and the next run writes a fresh pair to it.`
     };
   }
-  holds(state, value) {
-    return state.certain && state.value === value;
-  }
   describe(state, what) {
     const other = state.value === "old" ? "new" : "old";
     return state.certain ? `the ${state.value} ${what}` : `the ${state.value} ${what} or the ${other} one`;

@@ -218,10 +218,6 @@ class PairWriter {
     }
   }
 
-  private holds(state: SecretState, value: Held): boolean {
-    return state.certain && state.value === value
-  }
-
   private describe(state: SecretState, what: string): string {
     const other: Held = state.value === 'old' ? 'new' : 'old'
     return state.certain ? `the ${state.value} ${what}` : `the ${state.value} ${what} or the ${other} one`
