@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { EmulatorOptions } from '../emulator/index.js'
 import { bundleSize, measureColdStart } from './cold-start.js'
+import { measureJobToken } from './job-token.js'
 import { printReport, type BenchReport } from './report.js'
 import { measure, type RunFigures, type RunSpec } from './run.js'
 import { MIXED_TARGETS, repoTargets } from './scenario.js'
@@ -98,6 +99,13 @@ async function main(): Promise<void> {
       `${Math.round(figures.spanMs)} ms${figures.ok ? '' : ` (NOT OK: ${figures.problems.join('; ')})`}\n`
     )
   }
+  process.stderr.write('bench: job-token, main and post... ')
+  await measureJobToken(settings.latencyMs) // warm-up, unreported
+  const jobToken = await measureJobToken(settings.latencyMs)
+  process.stderr.write(
+    `main ${Math.round(jobToken.main.spanMs)} ms, post ${Math.round(jobToken.post.spanMs)} ms` +
+      `${jobToken.ok ? '' : ` (NOT OK: ${jobToken.problems.join('; ')})`}\n`
+  )
   process.stderr.write('bench: cold start...\n')
   const coldStart = await measureColdStart(settings.coldStartRuns)
   const report: BenchReport = {
@@ -112,6 +120,7 @@ async function main(): Promise<void> {
     runs,
     coldStart,
     bundle: bundleSize(),
+    jobToken,
     benchSeconds: 0
   }
   report.benchSeconds = (performance.now() - started) / 1000

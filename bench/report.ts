@@ -1,9 +1,11 @@
 // The printed result: one table of runs, then each target of the issue with its figure and a
 // verdict, then the limits that are not the action's to fix.
 import type { BundleSize, ColdStart } from './cold-start.js'
+import { JOB_TOKEN_ACCESSES, type JobTokenFigures } from './job-token.js'
 import type { RunFigures } from './run.js'
 import {
   DEPTH_MIN,
+  JOB_TOKEN,
   JOURNAL_FIXED_WRITES,
   PROTOCOL_ROUND_TRIPS,
   TARGETS,
@@ -22,6 +24,8 @@ export interface BenchReport {
   runs: RunFigures[]
   coldStart: ColdStart
   bundle: BundleSize
+  /** `command: job-token`, main and post step (issue 13). */
+  jobToken: JobTokenFigures
   benchSeconds: number
 }
 
@@ -157,6 +161,7 @@ export function printReport(report: BenchReport): Verdict[] {
   )
   for (const run of runs.filter((r) => !r.ok))
     out.push(`NOT OK: ${run.scenario}, ${run.variant}: ${run.problems.join('; ')}`)
+  out.push('', ...jobTokenLines(report))
 
   const verdicts = judge(report)
   out.push(
@@ -289,6 +294,8 @@ function judge(report: BenchReport): Verdict[] {
     verdict: bundle.bytes <= TARGETS.bundleBytes ? 'PASS' : 'MISS'
   })
 
+  verdicts.push(...judgeJobToken(report))
+
   const hundred = runs.filter((r) => r.targets === 100)
   const base = hundred.find((r) => r.variant === 'baseline')
   const action100 = hundred.find((r) => r.variant === 'action')
@@ -310,6 +317,73 @@ function judge(report: BenchReport): Verdict[] {
     }
   }
   return verdicts
+}
+
+function jobTokenLines(report: BenchReport): string[] {
+  const { jobToken } = report
+  const L = report.settings.latencyMs
+  const rows = (
+    [
+      ['main', jobToken.main, JOB_TOKEN.mainRoundTrips],
+      ['post', jobToken.post, JOB_TOKEN.postRequests]
+    ] as const
+  ).map(([step, f, roundTrips]) => [
+    jobToken.ok ? step : `${step} (FAILED)`,
+    `${f.requests.planetscale} (${f.methods})`,
+    String(f.depth),
+    ms(f.spanMs),
+    ms(f.processMs),
+    `${ms(f.firstRequestMs)} / ${ms(f.exitMs)}`,
+    ms(roundTrips * L),
+    ratio(f.spanMs / (roundTrips * L))
+  ])
+  const lines = [
+    `command: job-token (accesses \`${JOB_TOKEN_ACCESSES}\`), main step then post step, each its own process; ` +
+      `start / exit = process start → first request / last request end → exit; floor = round trips × latency (main ${JOB_TOKEN.mainRoundTrips}, post ${JOB_TOKEN.postRequests}).`,
+    formatTable(
+      ['job-token', 'requests ps', 'depth', 'span ms', 'proc ms', 'start / exit ms', 'floor ms', 'span/floor'],
+      rows
+    )
+  ]
+  if (!jobToken.ok) lines.push(`NOT OK: job-token: ${jobToken.problems.join('; ')}`)
+  return lines
+}
+
+function judgeJobToken(report: BenchReport): Verdict[] {
+  const { main, post, ok } = report.jobToken
+  const L = report.settings.latencyMs
+  const mainFloor = JOB_TOKEN.mainRoundTrips * L
+  const postFloor = JOB_TOKEN.postRequests * L
+  const deletes = post.methods === 'DELETE 1'
+  const failed = (pass: boolean): Verdict['verdict'] => (ok && pass ? 'PASS' : 'MISS')
+  return [
+    {
+      target: `job-token main: critical-path depth <= ${JOB_TOKEN.mainRoundTrips}`,
+      measured: `${main.depth} requests deep (${main.requests.total} requests: ${main.methods})`,
+      verdict: failed(main.depth <= JOB_TOKEN.mainRoundTrips)
+    },
+    {
+      target: `job-token main: span / floor (${JOB_TOKEN.mainRoundTrips} × ${L} ms)`,
+      measured: `${ratio(main.spanMs / mainFloor)} (${ms(main.spanMs)} / ${ms(mainFloor)} ms)`,
+      verdict: 'n/a',
+      note: 'no bound in the issue beyond the depth and the second; the rest is client time between requests.'
+    },
+    {
+      target: `job-token main under ${JOB_TOKEN.mainUnderMs / 1000} s at ${L} ms latency: span`,
+      measured: `${ms(main.spanMs)} ms`,
+      verdict: failed(main.spanMs < JOB_TOKEN.mainUnderMs)
+    },
+    {
+      target: `job-token main under ${JOB_TOKEN.mainUnderMs / 1000} s at ${L} ms latency: process`,
+      measured: `${ms(main.processMs)} ms (${ms(main.firstRequestMs)} before the first request, ${ms(main.exitMs)} after the last)`,
+      verdict: failed(main.processMs < JOB_TOKEN.mainUnderMs)
+    },
+    {
+      target: `job-token post: ${JOB_TOKEN.postRequests} request (a DELETE)`,
+      measured: `${post.requests.total} (${post.methods || 'none'}), span ${ms(post.spanMs)} ms = ${ratio(post.spanMs / postFloor)} × ${ms(postFloor)}; process ${ms(post.processMs)} ms`,
+      verdict: failed(post.requests.total === JOB_TOKEN.postRequests && deletes)
+    }
+  ]
 }
 
 function floorNote(run: RunFigures, floor: number, L: number): string {

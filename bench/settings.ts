@@ -38,8 +38,9 @@ export const DEFAULTS: BenchSettings = {
  * take the write pacer's turns like the secret writes, so the round trips between two writes overlap the spacing.
  */
 export const PROTOCOL_ROUND_TRIPS = {
-  /** The journal read beside the request that proves the credentials; check (every read in parallel). */
-  beforeIntent: 2,
+  /** The journal read beside the request that proves the credentials; check (every read in parallel); the
+   * journal read again just before the intent (never written over a newer record). */
+  beforeIntent: 3,
   /** The intent write; is the journal still ours; the previous rotation's token, now due: read, delete; create. */
   intentToIdRecord: 5,
   /** The journal write of the new token's ID; grant (in parallel); test (in parallel); is the journal still ours. */
@@ -54,7 +55,7 @@ export const PROTOCOL_ROUND_TRIPS = {
   afterEnd: 1
 } as const
 
-/** The protocol's minimum sequential depth: every round trip above, one after another (16). */
+/** The protocol's minimum sequential depth: every round trip above, one after another (17). */
 export const DEPTH_MIN = Object.values(PROTOCOL_ROUND_TRIPS).reduce((sum, n) => sum + n, 0)
 
 /** The journal's writes a run makes that are not target results: intent, the new token's ID, "written", the end. */
@@ -75,6 +76,16 @@ export const TARGETS = {
   githubLimitsOverFloor: 1.1,
   /** Timer granularity allowed on top of one spacing when judging the ID-to-token window. */
   windowJitterMs: 5
+} as const
+
+/** Issue 13, "Cost": `command: job-token`, its main step and its post step. */
+export const JOB_TOKEN = {
+  /** Organizations, the action's own token, create, grant (in parallel), test (in parallel). */
+  mainRoundTrips: 5,
+  /** The post step: one delete of the job's token. */
+  postRequests: 1,
+  /** The whole main step against the emulator with the bench's latency. */
+  mainUnderMs: 1000
 } as const
 
 /** The emulator's scaled secondary limit, writes per sliding window: the allowed rate with GitHub's margin. */

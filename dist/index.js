@@ -5232,6 +5232,15 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
+function exportVariable(name, val) {
+  const convertedVal = toCommandValue(val);
+  process.env[name] = convertedVal;
+  const filePath = process.env["GITHUB_ENV"] || "";
+  if (filePath) {
+    return issueFileCommand("ENV", prepareKeyValueMessage(name, val));
+  }
+  issueCommand("set-env", { name }, convertedVal);
+}
 function setSecret(secret) {
   issueCommand("add-mask", {}, secret);
 }
@@ -5268,6 +5277,16 @@ function warning(message, properties = {}) {
 }
 function info(message) {
   process.stdout.write(message + os4.EOL);
+}
+function saveState(name, value) {
+  const filePath = process.env["GITHUB_STATE"] || "";
+  if (filePath) {
+    return issueFileCommand("STATE", prepareKeyValueMessage(name, value));
+  }
+  issueCommand("save-state", { name }, toCommandValue(value));
+}
+function getState(name) {
+  return process.env[`STATE_${name}`] || "";
 }
 
 // src/errors.ts
@@ -5424,6 +5443,7 @@ import { appendFile as appendFile2 } from "node:fs/promises";
 var SUMMARY_TITLES = {
   rotate: "PlanetScale service token rotation",
   create: "PlanetScale service token creation",
+  "job-token": "PlanetScale token for this job",
   list: "PlanetScale service tokens",
   delete: "PlanetScale service token deletion"
 };
@@ -5497,6 +5517,27 @@ function statusLine(report) {
   if (report.problems.length > 0) return "**Failed**: see the targets and what to do below.";
   return report.command === "rotate" ? "**Rotated**: every target holds the new pair." : "**Created**: every target holds the new pair.";
 }
+function jobTokenSummary(token, name, grants, config) {
+  const exported = config.exportEnv ? `exported to the job's later steps as ${code(config.idSecretName)} and ${code(config.tokenSecretName)}` : "not exported (`export-env: false`): read it from the `token` output";
+  return [
+    `## ${SUMMARY_TITLES["job-token"]}`,
+    "",
+    `**Created** for this job; the action's post step deletes it when the job ends.`,
+    "",
+    `- **Token**: ${code(token.id)} ${name}`,
+    `- **Expires**: ${token.expires_at ? formatTime(token.expires_at) : "never"} (if the post step cannot run)`,
+    `- **Pair**: ${exported}`,
+    "",
+    "### Accesses",
+    "",
+    ...describeGrants(grants).map((g2) => `- ${g2}`),
+    ""
+  ].join("\n");
+}
+function managedBy(name) {
+  if (!name || !/(^|\s)r-[0-9a-f]{10}$/.test(name)) return "";
+  return /\/run-[^/\s]+-\d+ r-[0-9a-f]{10}$/.test(name) ? "job token (deleted when its job ends)" : "made by this action (rotation)";
+}
 function listSummary(organization, tokens, now) {
   const rows = tokens.map((t2) => {
     const ageSeconds = (now.getTime() - Date.parse(t2.created_at)) / 1e3;
@@ -5506,7 +5547,7 @@ function listSummary(organization, tokens, now) {
       formatAge(ageSeconds),
       t2.expires_at ? formatTime(t2.expires_at) : "never",
       t2.last_used_at ? formatTime(t2.last_used_at) : "never",
-      dueForRotation(t2, now) ? `\u26A0\uFE0F older than ${ROTATE_AFTER_DAYS} days: rotate` : ""
+      [managedBy(t2.name), dueForRotation(t2, now) ? `\u26A0\uFE0F older than ${ROTATE_AFTER_DAYS} days: rotate` : ""].filter((note) => note !== "").join("; ")
     ];
   });
   return [
@@ -5544,50 +5585,6 @@ async function deleteCommand(config, deps) {
   if (result === "deleted") deps.log.info(text);
   else deps.log.warning(text);
   await deps.io.appendSummary(deleteSummary(text, config.tokenId));
-  return {};
-}
-
-// src/report/outputs.ts
-function runOutputs(report) {
-  const outputs = { "token-id": report.newToken?.id ?? "" };
-  if (report.command === "rotate") {
-    outputs["previous-token-id"] = report.previousToken?.id ?? "";
-    outputs.rotated = String(report.rotated);
-    outputs["previous-token-deleted"] = String(report.previousTokenDeleted);
-    outputs["previous-token-retires-at"] = report.previousTokenRetiresAt ?? "";
-    outputs.repaired = String(report.repaired.length > 0);
-  }
-  outputs["expires-at"] = report.newToken?.expiresAt ?? "";
-  outputs["targets-written"] = String(targetsWritten(report));
-  return outputs;
-}
-function listOutputs(tokens) {
-  const listed = tokens.map((t2) => ({
-    id: t2.id,
-    name: t2.name ?? t2.display_name ?? null,
-    created_at: t2.created_at,
-    expires_at: t2.expires_at ?? null,
-    last_used_at: t2.last_used_at ?? null
-  }));
-  return { tokens: JSON.stringify(listed) };
-}
-
-// src/commands/list.ts
-async function listCommand(config, deps) {
-  const tokens = await deps.planetscale.listTokens();
-  const now = deps.now();
-  for (const [name, value] of Object.entries(listOutputs(tokens))) deps.io.setOutput(name, value);
-  deps.log.info(`${tokens.length} service token(s) in ${config.organization}.`);
-  for (const t2 of tokens) {
-    deps.log.info(`  ${t2.id}  ${t2.name ?? "(unnamed)"}  created ${t2.created_at}  expires ${t2.expires_at ?? "never"}`);
-  }
-  for (const t2 of tokens.filter((token) => dueForRotation(token, now))) {
-    const days = Math.floor((now.getTime() - Date.parse(t2.created_at)) / 864e5);
-    deps.log.warning(
-      `Token ${t2.id} (${t2.name ?? "unnamed"}) is ${days} days old: rotate it (PlanetScale recommends at least every ${ROTATE_AFTER_DAYS} days).`
-    );
-  }
-  await deps.io.appendSummary(listSummary(config.organization, tokens, now));
   return {};
 }
 
@@ -5796,257 +5793,6 @@ var Journal = class _Journal {
   }
 };
 
-// src/rotation/6-retire-previous.ts
-var RECENT_USE_MS = 60 * 6e4;
-async function deleteTokens(deps, planetscale, ids, why, replacedAt) {
-  const result = { deleted: [], failed: [] };
-  for (const id of ids) {
-    const since = replacedAt(id);
-    if (since !== void 0) await warnIfUsedSince(deps, planetscale, id, since);
-    try {
-      const outcome = await planetscale.deleteToken(id);
-      result.deleted.push(id);
-      deps.log.info(`${outcome === "deleted" ? "Deleted" : "Already gone:"} token ${id} (${why}).`);
-    } catch (error2) {
-      result.failed.push({ id, message: errorMessage(error2) });
-      deps.log.warning(`Could not delete token ${id} (${why}): ${errorMessage(error2)}`);
-    }
-  }
-  return result;
-}
-async function warnIfUsedSince(deps, planetscale, id, since) {
-  let token;
-  try {
-    token = await planetscale.getToken(id);
-  } catch {
-    return;
-  }
-  const lastUsed = token.last_used_at ? Date.parse(token.last_used_at) : NaN;
-  const ago = deps.now().getTime() - lastUsed;
-  if (lastUsed > since && ago >= 0 && ago < RECENT_USE_MS) {
-    deps.log.warning(
-      `Token ${id} was last used ${formatAge(ago / 1e3)} ago, after it was replaced: some job or system still holds the old pair. It is retired as scheduled; if something breaks, give it the new pair (or use a longer \`delete-previous\`).`
-    );
-  }
-}
-async function findOrphans(planetscale, markers, known) {
-  if (markers.length === 0) return [];
-  const tokens = await planetscale.listTokens();
-  return tokens.filter((t2) => !known.has(t2.id) && markers.some((m2) => hasMarker(t2.name, m2))).map((t2) => t2.id);
-}
-function graceSeconds(policy) {
-  if (policy.kind === "never") return null;
-  return policy.kind === "now" ? 0 : policy.seconds;
-}
-function schedule(run2, ids, grace, fromMs) {
-  if (grace === null || ids.length === 0) return void 0;
-  const after = new Date(fromMs + grace * 1e3).toISOString();
-  const replacedAt = new Date(fromMs).toISOString();
-  const state = run2.journal.state;
-  for (const id of ids) if (!state.retiring.some((r2) => r2.id === id)) state.retiring.push({ id, after, replacedAt });
-  return after;
-}
-function noteDeletions(run2, ids, why) {
-  for (const id of ids) run2.report.retired.push(`Deleted ${id} (${why}).`);
-}
-async function housekeeping(run2, save) {
-  const { deps, report } = run2;
-  const state = run2.journal.state;
-  const protect = /* @__PURE__ */ new Set([run2.credentials.id, run2.config.credentials.id]);
-  const due = dueRetirements(state, deps.now()).filter((r2) => !protect.has(r2.id));
-  let changed = false;
-  if (due.length > 0) {
-    const replacedAt = (id) => {
-      const at2 = due.find((r2) => r2.id === id)?.replacedAt;
-      return at2 === void 0 ? void 0 : Date.parse(at2);
-    };
-    const ids = due.map((r2) => r2.id);
-    const result = await deleteTokens(deps, deps.planetscale, ids, "its grace is over", replacedAt);
-    noteDeletions(run2, result.deleted, "replaced earlier; its grace was over");
-    state.retiring = state.retiring.filter((r2) => !result.deleted.includes(r2.id));
-    for (const failure of result.failed)
-      report.problems.push(`Deleting token ${failure.id} (due for retirement) failed: ${failure.message}`);
-    changed = result.deleted.length > 0;
-  }
-  if (state.markers.length > 0) {
-    const known = /* @__PURE__ */ new Set([...namedTokens(state), ...run2.replaced, ...protect]);
-    const orphans = await findOrphans(deps.planetscale, state.markers, known);
-    const why = "an interrupted run made it; no target holds it";
-    const result = await deleteTokens(deps, deps.planetscale, orphans, why, () => void 0);
-    noteDeletions(run2, result.deleted, "made by an interrupted run; no target held it");
-    if (result.deleted.length > 0)
-      report.repaired.push(
-        `Deleted ${result.deleted.length} token(s) that interrupted runs left: ${result.deleted.join(", ")}.`
-      );
-    if (result.failed.length === 0) {
-      state.markers = [];
-      changed = true;
-    }
-    for (const failure of result.failed)
-      report.problems.push(`Deleting token ${failure.id}, left by an interrupted run, failed: ${failure.message}`);
-  }
-  if (!save || !(changed || run2.journalChanged)) return;
-  if (await run2.journal.unchanged()) await run2.journal.save();
-  else deps.log.warning(`Another run wrote the journal ${run2.journal.label} meanwhile; this run leaves it as is.`);
-}
-async function retireReplaced(run2, created, oldToken, selfRotation, writtenAt) {
-  const { deps, report, config } = run2;
-  const retire = [...oldToken ? [oldToken.id] : [], ...run2.replaced].filter((id) => id !== created.id);
-  const policy = config.deletePrevious;
-  if (policy.kind === "never") {
-    deps.log.info(`Keeping the previous token(s) ${retire.join(", ") || "none"} (delete-previous: false).`);
-    return;
-  }
-  if (policy.kind === "after" && policy.seconds > 0) {
-    const after = schedule(run2, retire, policy.seconds, Date.parse(writtenAt));
-    if (after === void 0) return;
-    if (oldToken) report.previousTokenRetiresAt = after;
-    const until = formatTime(after);
-    for (const id of retire)
-      report.retired.push(`${id} stays valid until ${until}; the first run after that deletes it.`);
-    report.nextRun.push(`Delete ${retire.join(", ")} once ${until} has passed.`);
-    deps.log.info(`Keeping ${retire.join(", ")} until ${until} (delete-previous: ${formatAge(policy.seconds)}).`);
-    return;
-  }
-  const planetscale = selfRotation ? deps.planetscaleAs({ id: created.id, token: created.token }) : deps.planetscale;
-  const deletable = retire.filter((id) => id !== run2.credentials.id || selfRotation);
-  const writtenMs = Date.parse(writtenAt);
-  const result = await deleteTokens(deps, planetscale, deletable, "every target holds the new pair", () => writtenMs);
-  report.previousTokenDeleted = oldToken !== void 0 && result.deleted.includes(oldToken.id);
-  noteDeletions(run2, result.deleted, "replaced; every target holds the new pair");
-  for (const failure of result.failed) {
-    report.problems.push(
-      `Every target holds the new pair, but deleting the replaced token ${failure.id} failed: ${failure.message} ` + (run2.journal.enabled ? "The next run deletes it." : `Delete it with \`command: delete\` and \`token-id: ${failure.id}\`.`)
-    );
-  }
-  schedule(
-    run2,
-    result.failed.map((f2) => f2.id),
-    0,
-    deps.now().getTime()
-  );
-}
-
-// src/rotation/0-start.ts
-async function start(deps, config) {
-  const [read, first] = await Promise.all([
-    Journal.read(deps.journal, config.runId, deps.now).then(
-      (journal2) => ({ journal: journal2 }),
-      (error2) => ({ error: error2 })
-    ),
-    deps.planetscale.listOrganizations().then(
-      (organizations) => ({ organizations }),
-      (error2) => ({ error: error2 })
-    )
-  ]);
-  if ("error" in read) throw read.error;
-  const { journal } = read;
-  const given = config.credentials;
-  if ("organizations" in first) return { journal, credentials: given, deps, organizations: first.organizations };
-  if (!refused(first.error)) throw first.error;
-  for (const id of namedTokens(journal.state)) {
-    if (id === given.id) continue;
-    const candidate = { id, token: given.token };
-    const planetscale = deps.planetscaleAs(candidate);
-    try {
-      const organizations = await planetscale.listOrganizations();
-      deps.log.warning(
-        `The pair given (${given.id} with its token) was refused, but the token authenticates with ${id}, which the journal names: an interrupted run left the pair half-written. Going on as ${id}; this run writes a matching pair to every target.`
-      );
-      return { journal, credentials: candidate, deps: { ...deps, planetscale }, organizations, repairedFrom: given.id };
-    } catch (error2) {
-      if (!refused(error2)) throw error2;
-    }
-  }
-  throw first.error;
-}
-function refused(error2) {
-  return error2 instanceof PlanetScaleError && (error2.status === 401 || error2.status === 404);
-}
-function settleEarlierRuns(run2) {
-  const state = run2.journal.state;
-  const labels = run2.config.targets.map((t2) => t2.label);
-  const status = openRotationStatus(state, run2.config.runId, run2.deps.now(), labels);
-  if (typeof status === "object") throw new RotationError(busyMessage(status.busy, run2.journal.label));
-  checkSameLine(run2, labels);
-  const open2 = status === "take-over" ? state.open : void 0;
-  if (open2?.phase === "written") closeWritten(run2, open2);
-  else if (open2) takeOver(run2, open2);
-  for (const id of state.stale) run2.replaced.add(id);
-}
-function checkSameLine(run2, labels) {
-  const state = run2.journal.state;
-  const recorded = state.open ? Object.keys(state.open.targets) : state.targets ?? [];
-  if (recorded.length === 0) return;
-  const ours = new Set(labels.map((l2) => l2.toLowerCase()));
-  const dropped = recorded.filter((label) => !ours.has(label.toLowerCase()));
-  if (dropped.length === recorded.length) {
-    throw new RotationError(
-      `The journal ${run2.journal.label} records the rotations of other targets (${recorded.join(", ")}): another line of tokens uses it. Nothing was changed. Give each line its own journal (\`journal: \u2026 name=\u2026\`); if this line moved to new targets on purpose, name a new journal.`
-    );
-  }
-  if (dropped.length > 0 && (state.open || state.stale.length > 0)) {
-    run2.deps.log.warning(
-      `${dropped.join(", ")} took part in the unfinished rotation but is no longer in \`targets\`: it keeps the pair it holds, and that token is retired with the others once every target holds the new pair.`
-    );
-  }
-}
-function closeWritten(run2, open2) {
-  const state = run2.journal.state;
-  const to = open2.to;
-  const from = [open2.from, ...state.stale].filter((id) => id !== void 0 && id !== to);
-  schedule(run2, from, open2.graceSeconds, Date.parse(open2.writtenAt ?? open2.startedAt));
-  state.current = to;
-  state.open = void 0;
-  state.stale = [];
-  run2.journalChanged = true;
-  run2.report.repaired.push(
-    `Finished the rotation that run ${open2.run} left: every target held ${to}` + (from.length > 0 ? `; ${from.join(", ")} retired as it asked.` : ".")
-  );
-  run2.deps.log.info(`The journal shows run ${open2.run} wrote every target and stopped: finishing its rotation.`);
-}
-function takeOver(run2, open2) {
-  const state = run2.journal.state;
-  const mayBeHeld = open2.phase === "creating" ? [open2.from] : [open2.from, open2.to];
-  for (const id of [...state.stale, ...mayBeHeld]) if (id !== void 0) run2.replaced.add(id);
-  if (!state.markers.includes(open2.marker)) state.markers.push(open2.marker);
-  state.open = void 0;
-  const pending = Object.entries(open2.targets).filter(([, result]) => result !== "written").map(([label, result]) => `${label} (${result})`);
-  run2.deps.log.warning(
-    `The journal shows a rotation that run ${open2.run} began at ${open2.startedAt} and did not finish (${open2.phase}${pending.length > 0 ? `; not written: ${pending.join(", ")}` : ""}). This run rotates again, writes every target, then retires the tokens of that rotation.`
-  );
-  run2.report.repaired.push(
-    `Took over the unfinished rotation of run ${open2.run} (${open2.phase}): every target gets a fresh pair; ${[...run2.replaced].join(", ") || "no recorded token"} retired once they do.`
-  );
-}
-function tokenToReplace(run2) {
-  const { config, journal } = run2;
-  const state = journal.state;
-  if (run2.command === "create" || config.tokenId === config.credentials.id) return run2.credentials.id;
-  const current = state.current;
-  const replacedEarlier = state.line === config.tokenId || state.retiring.some((r2) => r2.id === config.tokenId);
-  if (current && current !== config.tokenId && replacedEarlier) {
-    run2.deps.log.info(
-      `token-id ${config.tokenId} was replaced by this action earlier (journal ${journal.label}): rotating the line's current token ${current} instead.`
-    );
-    return current;
-  }
-  return config.tokenId;
-}
-function adoptSupersededLine(run2, tokenId) {
-  const state = run2.journal.state;
-  const current = state.current;
-  if (run2.command !== "rotate" || !current || current === tokenId) return;
-  if (!state.retiring.some((r2) => r2.id === tokenId)) return;
-  run2.replaced.add(current);
-  run2.deps.log.warning(
-    `The token ${tokenId} was already replaced by ${current} (journal ${run2.journal.label}): this run read the secrets before that rotation wrote them. It rotates anyway and retires ${current} once every target holds the new pair. Give the workflow a \`concurrency:\` group so that runs do not overlap.`
-  );
-}
-function busyMessage(open2, label) {
-  return `Another run (${open2.run}) began a rotation at ${open2.startedAt} and may still be at it: the journal ${label} keeps it until ${open2.leaseUntil}. Nothing was changed. If that run was killed, re-run it (a re-run of the same workflow run takes over at once) or run again after that time. Give the workflow a \`concurrency:\` group so that runs do not overlap, and jobs that rotate different targets a journal each (\`journal: \u2026 name=\u2026\`).`;
-}
-
 // src/planetscale/access-names.ts
 var KNOWN_ACCESSES = new Set(
   "approve_deploy_request connect_branch connect_production_branch connect_production_read_only_branch create_branch create_branch_password create_comment create_databases create_deploy_request create_production_branch_password create_production_read_only_branch_password delete_backups delete_branch delete_branch_password delete_database delete_oauth_tokens delete_production_branch delete_production_branch_backups delete_production_branch_password delete_production_read_only_branch_password delete_service_tokens demote_branches promote_branches read_audit_logs read_backups read_branch read_comment read_database read_databases read_deploy_request read_invoices read_oauth_applications read_oauth_tokens read_organization read_service_tokens restore_backup restore_production_branch_backup review_deploy_request write_backups write_branch_vschema write_database write_oauth_tokens write_organization write_production_branch_vschema write_service_tokens write_teams".split(" ")
@@ -6218,6 +5964,375 @@ async function verify(deps, credentials, grants) {
     await deps.sleep(delay3);
     delay3 = Math.min(delay3 * 2, 5e3);
   }
+}
+
+// src/rotation/6-retire-previous.ts
+var RECENT_USE_MS = 60 * 6e4;
+async function deleteTokens(deps, planetscale, ids, why, replacedAt) {
+  const result = { deleted: [], failed: [] };
+  for (const id of ids) {
+    const since = replacedAt(id);
+    if (since !== void 0) await warnIfUsedSince(deps, planetscale, id, since);
+    try {
+      const outcome = await planetscale.deleteToken(id);
+      result.deleted.push(id);
+      deps.log.info(`${outcome === "deleted" ? "Deleted" : "Already gone:"} token ${id} (${why}).`);
+    } catch (error2) {
+      result.failed.push({ id, message: errorMessage(error2) });
+      deps.log.warning(`Could not delete token ${id} (${why}): ${errorMessage(error2)}`);
+    }
+  }
+  return result;
+}
+async function warnIfUsedSince(deps, planetscale, id, since) {
+  let token;
+  try {
+    token = await planetscale.getToken(id);
+  } catch {
+    return;
+  }
+  const lastUsed = token.last_used_at ? Date.parse(token.last_used_at) : NaN;
+  const ago = deps.now().getTime() - lastUsed;
+  if (lastUsed > since && ago >= 0 && ago < RECENT_USE_MS) {
+    deps.log.warning(
+      `Token ${id} was last used ${formatAge(ago / 1e3)} ago, after it was replaced: some job or system still holds the old pair. It is retired as scheduled; if something breaks, give it the new pair (or use a longer \`delete-previous\`).`
+    );
+  }
+}
+async function findOrphans(planetscale, markers, known) {
+  if (markers.length === 0) return [];
+  const tokens = await planetscale.listTokens();
+  return tokens.filter((t2) => !known.has(t2.id) && markers.some((m2) => hasMarker(t2.name, m2))).map((t2) => t2.id);
+}
+function graceSeconds(policy) {
+  if (policy.kind === "never") return null;
+  return policy.kind === "now" ? 0 : policy.seconds;
+}
+function schedule(run2, ids, grace, fromMs) {
+  if (grace === null || ids.length === 0) return void 0;
+  const after = new Date(fromMs + grace * 1e3).toISOString();
+  const replacedAt = new Date(fromMs).toISOString();
+  const state = run2.journal.state;
+  for (const id of ids) if (!state.retiring.some((r2) => r2.id === id)) state.retiring.push({ id, after, replacedAt });
+  return after;
+}
+function noteDeletions(run2, ids, why) {
+  for (const id of ids) run2.report.retired.push(`Deleted ${id} (${why}).`);
+}
+async function housekeeping(run2, save) {
+  const { deps, report } = run2;
+  const state = run2.journal.state;
+  const protect = /* @__PURE__ */ new Set([run2.credentials.id, run2.config.credentials.id]);
+  const due = dueRetirements(state, deps.now()).filter((r2) => !protect.has(r2.id));
+  let changed = false;
+  if (due.length > 0) {
+    const replacedAt = (id) => {
+      const at2 = due.find((r2) => r2.id === id)?.replacedAt;
+      return at2 === void 0 ? void 0 : Date.parse(at2);
+    };
+    const ids = due.map((r2) => r2.id);
+    const result = await deleteTokens(deps, deps.planetscale, ids, "its grace is over", replacedAt);
+    noteDeletions(run2, result.deleted, "replaced earlier; its grace was over");
+    state.retiring = state.retiring.filter((r2) => !result.deleted.includes(r2.id));
+    for (const failure of result.failed)
+      report.problems.push(`Deleting token ${failure.id} (due for retirement) failed: ${failure.message}`);
+    changed = result.deleted.length > 0;
+  }
+  if (state.markers.length > 0) {
+    const known = /* @__PURE__ */ new Set([...namedTokens(state), ...run2.replaced, ...protect]);
+    const orphans = await findOrphans(deps.planetscale, state.markers, known);
+    const why = "an interrupted run made it; no target holds it";
+    const result = await deleteTokens(deps, deps.planetscale, orphans, why, () => void 0);
+    noteDeletions(run2, result.deleted, "made by an interrupted run; no target held it");
+    if (result.deleted.length > 0)
+      report.repaired.push(
+        `Deleted ${result.deleted.length} token(s) that interrupted runs left: ${result.deleted.join(", ")}.`
+      );
+    if (result.failed.length === 0) {
+      state.markers = [];
+      changed = true;
+    }
+    for (const failure of result.failed)
+      report.problems.push(`Deleting token ${failure.id}, left by an interrupted run, failed: ${failure.message}`);
+  }
+  if (!save || !(changed || run2.journalChanged)) return;
+  if (await run2.journal.unchanged()) await run2.journal.save();
+  else deps.log.warning(`Another run wrote the journal ${run2.journal.label} meanwhile; this run leaves it as is.`);
+}
+async function retireReplaced(run2, created, oldToken, selfRotation, writtenAt) {
+  const { deps, report, config } = run2;
+  const retire = [...oldToken ? [oldToken.id] : [], ...run2.replaced].filter((id) => id !== created.id);
+  const policy = config.deletePrevious;
+  if (policy.kind === "never") {
+    deps.log.info(`Keeping the previous token(s) ${retire.join(", ") || "none"} (delete-previous: false).`);
+    return;
+  }
+  if (policy.kind === "after" && policy.seconds > 0) {
+    const after = schedule(run2, retire, policy.seconds, Date.parse(writtenAt));
+    if (after === void 0) return;
+    if (oldToken) report.previousTokenRetiresAt = after;
+    const until = formatTime(after);
+    for (const id of retire)
+      report.retired.push(`${id} stays valid until ${until}; the first run after that deletes it.`);
+    report.nextRun.push(`Delete ${retire.join(", ")} once ${until} has passed.`);
+    deps.log.info(`Keeping ${retire.join(", ")} until ${until} (delete-previous: ${formatAge(policy.seconds)}).`);
+    return;
+  }
+  const planetscale = selfRotation ? deps.planetscaleAs({ id: created.id, token: created.token }) : deps.planetscale;
+  const deletable = retire.filter((id) => id !== run2.credentials.id || selfRotation);
+  const writtenMs = Date.parse(writtenAt);
+  const result = await deleteTokens(deps, planetscale, deletable, "every target holds the new pair", () => writtenMs);
+  report.previousTokenDeleted = oldToken !== void 0 && result.deleted.includes(oldToken.id);
+  noteDeletions(run2, result.deleted, "replaced; every target holds the new pair");
+  for (const failure of result.failed) {
+    report.problems.push(
+      `Every target holds the new pair, but deleting the replaced token ${failure.id} failed: ${failure.message} ` + (run2.journal.enabled ? "The next run deletes it." : `Delete it with \`command: delete\` and \`token-id: ${failure.id}\`.`)
+    );
+  }
+  schedule(
+    run2,
+    result.failed.map((f2) => f2.id),
+    0,
+    deps.now().getTime()
+  );
+}
+
+// src/commands/job-token.ts
+var JOB_TOKEN_STATE = { marker: "job-token-marker", id: "job-token-id", expiresAt: "job-token-expires-at" };
+async function jobTokenCommand(config, deps) {
+  const { log, io } = deps;
+  const marker = newMarker();
+  const name = nameWithMarker(config.tokenName, marker);
+  io.saveState(JOB_TOKEN_STATE.marker, marker);
+  const organizations = await deps.planetscale.listOrganizations();
+  const checked = await check(deps, {
+    organization: config.organization,
+    organizations,
+    actionTokenId: config.credentials.id,
+    tokenId: void 0,
+    targets: [],
+    secretNames: [],
+    accesses: config.accesses
+  });
+  if (deps.cancel.aborted) throw new RotationError("The job was cancelled before the token was created.");
+  const ttlSeconds = config.ttl.kind === "seconds" ? config.ttl.seconds : void 0;
+  const created = await newToken(deps, {
+    name,
+    ttlSeconds,
+    grants: checked.grants,
+    onCreated: async (token) => {
+      io.saveState(JOB_TOKEN_STATE.id, token.id);
+      io.saveState(JOB_TOKEN_STATE.expiresAt, token.expires_at ?? "");
+    }
+  });
+  if (deps.cancel.aborted) {
+    const deleted = await discard(deps, created.id, "the job was cancelled");
+    throw new RotationError(
+      `The job was cancelled; its token ${created.id} was ${deleted ? "deleted again" : "not handed out"}` + (deleted ? "." : " (the post step deletes it).")
+    );
+  }
+  if (config.exportEnv) {
+    io.exportVariable(config.idSecretName, created.id);
+    io.exportVariable(config.tokenSecretName, created.token);
+    log.info(`Exported ${config.idSecretName} and ${config.tokenSecretName} to the job's later steps.`);
+  }
+  io.setOutput("token-id", created.id);
+  io.setSecretOutput("token", created.token);
+  io.setOutput("expires-at", created.expires_at ?? "");
+  log.info(`Token ${created.id} is this job's; the action's post step deletes it when the job ends.`);
+  await io.appendSummary(jobTokenSummary(created, name, checked.grants, config));
+  return {};
+}
+async function jobTokenPost(state, deps) {
+  const marker = state(JOB_TOKEN_STATE.marker);
+  if (marker === "") return;
+  const { log, planetscale } = deps;
+  let ids = [state(JOB_TOKEN_STATE.id)].filter((id) => id !== "");
+  if (ids.length === 0) {
+    try {
+      ids = (await planetscale.listTokens()).filter((t2) => hasMarker(t2.name, marker)).map((t2) => t2.id);
+    } catch (error2) {
+      log.warning(
+        `Could not list the tokens to find this job's (${marker}): ${error2.message} If the main step created one, its ttl ends it; \`command: list\` shows it by that name.`
+      );
+      return;
+    }
+    if (ids.length === 0) {
+      log.info("The main step created no token: nothing to delete.");
+      return;
+    }
+  }
+  const result = await deleteTokens(deps, planetscale, ids, "the job is over", () => void 0);
+  const expiresAt = state(JOB_TOKEN_STATE.expiresAt);
+  for (const failure of result.failed) {
+    log.warning(
+      `Could not delete this job's token ${failure.id}: ${failure.message} It stays valid until ${expiresAt || "its ttl ends"}; delete it with \`command: delete\` and \`token-id: ${failure.id}\`.`
+    );
+  }
+}
+
+// src/report/outputs.ts
+function runOutputs(report) {
+  const outputs = { "token-id": report.newToken?.id ?? "" };
+  if (report.command === "rotate") {
+    outputs["previous-token-id"] = report.previousToken?.id ?? "";
+    outputs.rotated = String(report.rotated);
+    outputs["previous-token-deleted"] = String(report.previousTokenDeleted);
+    outputs["previous-token-retires-at"] = report.previousTokenRetiresAt ?? "";
+    outputs.repaired = String(report.repaired.length > 0);
+  }
+  outputs["expires-at"] = report.newToken?.expiresAt ?? "";
+  outputs["targets-written"] = String(targetsWritten(report));
+  return outputs;
+}
+function listOutputs(tokens) {
+  const listed = tokens.map((t2) => ({
+    id: t2.id,
+    name: t2.name ?? t2.display_name ?? null,
+    created_at: t2.created_at,
+    expires_at: t2.expires_at ?? null,
+    last_used_at: t2.last_used_at ?? null
+  }));
+  return { tokens: JSON.stringify(listed) };
+}
+
+// src/commands/list.ts
+async function listCommand(config, deps) {
+  const tokens = await deps.planetscale.listTokens();
+  const now = deps.now();
+  for (const [name, value] of Object.entries(listOutputs(tokens))) deps.io.setOutput(name, value);
+  deps.log.info(`${tokens.length} service token(s) in ${config.organization}.`);
+  for (const t2 of tokens) {
+    deps.log.info(`  ${t2.id}  ${t2.name ?? "(unnamed)"}  created ${t2.created_at}  expires ${t2.expires_at ?? "never"}`);
+  }
+  for (const t2 of tokens.filter((token) => dueForRotation(token, now))) {
+    const days = Math.floor((now.getTime() - Date.parse(t2.created_at)) / 864e5);
+    deps.log.warning(
+      `Token ${t2.id} (${t2.name ?? "unnamed"}) is ${days} days old: rotate it (PlanetScale recommends at least every ${ROTATE_AFTER_DAYS} days).`
+    );
+  }
+  await deps.io.appendSummary(listSummary(config.organization, tokens, now));
+  return {};
+}
+
+// src/rotation/0-start.ts
+async function start(deps, config) {
+  const [read, first] = await Promise.all([
+    Journal.read(deps.journal, config.runId, deps.now).then(
+      (journal2) => ({ journal: journal2 }),
+      (error2) => ({ error: error2 })
+    ),
+    deps.planetscale.listOrganizations().then(
+      (organizations) => ({ organizations }),
+      (error2) => ({ error: error2 })
+    )
+  ]);
+  if ("error" in read) throw read.error;
+  const { journal } = read;
+  const given = config.credentials;
+  if ("organizations" in first) return { journal, credentials: given, deps, organizations: first.organizations };
+  if (!refused(first.error)) throw first.error;
+  for (const id of namedTokens(journal.state)) {
+    if (id === given.id) continue;
+    const candidate = { id, token: given.token };
+    const planetscale = deps.planetscaleAs(candidate);
+    try {
+      const organizations = await planetscale.listOrganizations();
+      deps.log.warning(
+        `The pair given (${given.id} with its token) was refused, but the token authenticates with ${id}, which the journal names: an interrupted run left the pair half-written. Going on as ${id}; this run writes a matching pair to every target.`
+      );
+      return { journal, credentials: candidate, deps: { ...deps, planetscale }, organizations, repairedFrom: given.id };
+    } catch (error2) {
+      if (!refused(error2)) throw error2;
+    }
+  }
+  throw first.error;
+}
+function refused(error2) {
+  return error2 instanceof PlanetScaleError && (error2.status === 401 || error2.status === 404);
+}
+function settleEarlierRuns(run2) {
+  const state = run2.journal.state;
+  const labels = run2.config.targets.map((t2) => t2.label);
+  const status = openRotationStatus(state, run2.config.runId, run2.deps.now(), labels);
+  if (typeof status === "object") throw new RotationError(busyMessage(status.busy, run2.journal.label));
+  checkSameLine(run2, labels);
+  const open2 = status === "take-over" ? state.open : void 0;
+  if (open2?.phase === "written") closeWritten(run2, open2);
+  else if (open2) takeOver(run2, open2);
+  for (const id of state.stale) run2.replaced.add(id);
+}
+function checkSameLine(run2, labels) {
+  const state = run2.journal.state;
+  const recorded = state.open ? Object.keys(state.open.targets) : state.targets ?? [];
+  if (recorded.length === 0) return;
+  const ours = new Set(labels.map((l2) => l2.toLowerCase()));
+  const dropped = recorded.filter((label) => !ours.has(label.toLowerCase()));
+  if (dropped.length === recorded.length) {
+    throw new RotationError(
+      `The journal ${run2.journal.label} records the rotations of other targets (${recorded.join(", ")}): another line of tokens uses it. Nothing was changed. Give each line its own journal (\`journal: \u2026 name=\u2026\`); if this line moved to new targets on purpose, name a new journal.`
+    );
+  }
+  if (dropped.length > 0 && (state.open || state.stale.length > 0)) {
+    run2.deps.log.warning(
+      `${dropped.join(", ")} took part in the unfinished rotation but is no longer in \`targets\`: it keeps the pair it holds, and that token is retired with the others once every target holds the new pair.`
+    );
+  }
+}
+function closeWritten(run2, open2) {
+  const state = run2.journal.state;
+  const to = open2.to;
+  const from = [open2.from, ...state.stale].filter((id) => id !== void 0 && id !== to);
+  schedule(run2, from, open2.graceSeconds, Date.parse(open2.writtenAt ?? open2.startedAt));
+  state.current = to;
+  state.open = void 0;
+  state.stale = [];
+  run2.journalChanged = true;
+  run2.report.repaired.push(
+    `Finished the rotation that run ${open2.run} left: every target held ${to}` + (from.length > 0 ? `; ${from.join(", ")} retired as it asked.` : ".")
+  );
+  run2.deps.log.info(`The journal shows run ${open2.run} wrote every target and stopped: finishing its rotation.`);
+}
+function takeOver(run2, open2) {
+  const state = run2.journal.state;
+  const mayBeHeld = open2.phase === "creating" ? [open2.from] : [open2.from, open2.to];
+  for (const id of [...state.stale, ...mayBeHeld]) if (id !== void 0) run2.replaced.add(id);
+  if (!state.markers.includes(open2.marker)) state.markers.push(open2.marker);
+  state.open = void 0;
+  const pending = Object.entries(open2.targets).filter(([, result]) => result !== "written").map(([label, result]) => `${label} (${result})`);
+  run2.deps.log.warning(
+    `The journal shows a rotation that run ${open2.run} began at ${open2.startedAt} and did not finish (${open2.phase}${pending.length > 0 ? `; not written: ${pending.join(", ")}` : ""}). This run rotates again, writes every target, then retires the tokens of that rotation.`
+  );
+  run2.report.repaired.push(
+    `Took over the unfinished rotation of run ${open2.run} (${open2.phase}): every target gets a fresh pair; ${[...run2.replaced].join(", ") || "no recorded token"} retired once they do.`
+  );
+}
+function tokenToReplace(run2) {
+  const { config, journal } = run2;
+  const state = journal.state;
+  if (run2.command === "create" || config.tokenId === config.credentials.id) return run2.credentials.id;
+  const current = state.current;
+  const replacedEarlier = state.line === config.tokenId || state.retiring.some((r2) => r2.id === config.tokenId);
+  if (current && current !== config.tokenId && replacedEarlier) {
+    run2.deps.log.info(
+      `token-id ${config.tokenId} was replaced by this action earlier (journal ${journal.label}): rotating the line's current token ${current} instead.`
+    );
+    return current;
+  }
+  return config.tokenId;
+}
+function adoptSupersededLine(run2, tokenId) {
+  const state = run2.journal.state;
+  const current = state.current;
+  if (run2.command !== "rotate" || !current || current === tokenId) return;
+  if (!state.retiring.some((r2) => r2.id === tokenId)) return;
+  run2.replaced.add(current);
+  run2.deps.log.warning(
+    `The token ${tokenId} was already replaced by ${current} (journal ${run2.journal.label}): this run read the secrets before that rotation wrote them. It rotates anyway and retires ${current} once every target holds the new pair. Give the workflow a \`concurrency:\` group so that runs do not overlap.`
+  );
+}
+function busyMessage(open2, label) {
+  return `Another run (${open2.run}) began a rotation at ${open2.startedAt} and may still be at it: the journal ${label} keeps it until ${open2.leaseUntil}. Nothing was changed. If that run was killed, re-run it (a re-run of the same workflow run takes over at once) or run again after that time. Give the workflow a \`concurrency:\` group so that runs do not overlap, and jobs that rotate different targets a journal each (\`journal: \u2026 name=\u2026\`).`;
 }
 
 // src/rotation/2-intent.ts
@@ -6746,6 +6861,7 @@ async function finish2(report, config, deps) {
 var HANDLERS = {
   rotate: rotateCommand,
   create: createCommand,
+  "job-token": jobTokenCommand,
   list: listCommand,
   delete: deleteCommand
 };
@@ -12015,7 +12131,7 @@ function parseBoolean(input, raw, fallback) {
 }
 
 // src/inputs/config.ts
-var COMMANDS = ["rotate", "create", "list", "delete"];
+var COMMANDS = ["rotate", "create", "job-token", "list", "delete"];
 
 // src/inputs/command.ts
 function parseCommand(raw) {
@@ -12105,6 +12221,19 @@ function checkTtlFloor(ttl, raw) {
     "ttl",
     `${quote(value)} is ${length}: a token that short would lock every pipeline out when it expires; use at least 1h (e.g. "${days}d" for ${plural(days, "day")})`
   );
+}
+var JOB_TOKEN_TTL = { defaultSeconds: 3600, minSeconds: 300, maxSeconds: 7 * 86400 };
+function parseJobTokenTtl(raw) {
+  const value = raw.trim();
+  if (value === "") return { kind: "seconds", seconds: JOB_TOKEN_TTL.defaultSeconds };
+  const seconds = parseDuration("ttl", value);
+  if (seconds < JOB_TOKEN_TTL.minSeconds || seconds > JOB_TOKEN_TTL.maxSeconds) {
+    throw new InputError(
+      "ttl",
+      `${quote(value)}: a job token lives from 5 minutes ("5m") to 7 days ("7d"); the default is "1h"`
+    );
+  }
+  return { kind: "seconds", seconds };
 }
 
 // src/inputs/delete-previous.ts
@@ -12273,7 +12402,7 @@ function fillTokenName(raw, values) {
     if (!Object.hasOwn(values, key)) {
       throw new InputError(
         "token-name",
-        `unknown placeholder ${quote(placeholder)} in ${quote(template)}: use {date}, {repository} or {run_id}`
+        `unknown placeholder ${quote(placeholder)} in ${quote(template)}: use {date}, {repository}, {run_id} or {run_attempt}`
       );
     }
     return values[key];
@@ -12359,6 +12488,7 @@ function parseApiUrl(input, value, source) {
 // src/inputs/index.ts
 var DEFAULT_PLANETSCALE_API_URL = "https://api.planetscale.com/v1";
 var DEFAULT_GITHUB_API_URL = "https://api.github.com";
+var JOB_TOKEN_NAME = "github-actions/{repository}/run-{run_id}-{run_attempt}";
 function envValue(env, name) {
   const value = env[name]?.trim();
   return value === void 0 || value === "" ? void 0 : value;
@@ -12387,10 +12517,10 @@ function resolveAccesses(command, raw) {
   if (command === "list" || command === "delete") return void 0;
   const grants = parseAccesses(raw);
   if (grants.length > 0) return grants;
-  if (command === "create") {
+  if (command === "create" || command === "job-token") {
     throw new InputError(
       "accesses",
-      'is required for command "create": one grant a line, e.g. "database=app-db read_branch connect_branch" or "organization read_databases"'
+      `is required for command "${command}": one grant a line, e.g. "database=app-db read_branch connect_branch" or "organization read_databases"`
     );
   }
   return void 0;
@@ -12413,18 +12543,27 @@ function parseInputs(read, env, now) {
   const tokenId = tokenIdExplicit ? parseTokenId("token-id", tokenIdRaw) : credentials.id;
   const repository = envValue(env, "GITHUB_REPOSITORY");
   const writesSecrets = command === "rotate" || command === "create";
+  if (command === "job-token" && read("targets").trim() !== "") {
+    throw new InputError(
+      "targets",
+      'is not used by command "job-token": the token goes to this job only (environment variables and the `token` output), never to a secret. Remove targets, or use command "create" to store a token.'
+    );
+  }
   const targets = writesSecrets ? resolveTargets(read("targets"), repository) : [];
   const githubToken = targets.length > 0 ? parseGithubToken(read("github-token")) : void 0;
   const idSecretName = parseSecretName("id-secret-name", read("id-secret-name"), DEFAULT_ID_SECRET_NAME);
   const tokenSecretName = parseSecretName("token-secret-name", read("token-secret-name"), DEFAULT_TOKEN_SECRET_NAME);
   checkDistinctSecretNames(idSecretName, tokenSecretName);
-  const tokenName = fillTokenName(read("token-name"), {
+  const runAttempt = envValue(env, "GITHUB_RUN_ATTEMPT") ?? "1";
+  const runNumber = envValue(env, "GITHUB_RUN_ID") ?? "local";
+  const tokenName = fillTokenName(read("token-name") || (command === "job-token" ? JOB_TOKEN_NAME : ""), {
     date: formatTime(now),
     repository: repository ?? "local",
-    run_id: envValue(env, "GITHUB_RUN_ID") ?? "local"
+    run_id: runNumber,
+    run_attempt: runAttempt
   });
   const accesses = resolveAccesses(command, read("accesses"));
-  const ttl = parseTtl(read("ttl"));
+  const ttl = command === "job-token" ? parseJobTokenTtl(read("ttl")) : parseTtl(read("ttl"));
   if (writesSecrets) checkTtlFloor(ttl, read("ttl"));
   const minAgeSeconds = parseMinAge(read("min-age"));
   if (command === "rotate" && ttl.kind === "seconds" && ttl.seconds < minAgeSeconds) {
@@ -12459,7 +12598,8 @@ function parseInputs(read, env, now) {
     minAgeSeconds,
     deletePrevious,
     journal,
-    runId: `${envValue(env, "GITHUB_RUN_ID") ?? "local"}/${envValue(env, "GITHUB_RUN_ATTEMPT") ?? "1"}`,
+    runId: `${runNumber}/${runAttempt}`,
+    exportEnv: parseBoolean("export-env", read("export-env"), true),
     dryRun,
     planetscaleApiUrl,
     githubApiUrl,
@@ -12950,6 +13090,7 @@ function createWritePacer(options) {
 // src/main.ts
 var USER_AGENT = "pscale-token-action/1";
 var CANCEL_GRACE_MS = 5e3;
+var IS_POST = "isPost";
 var SECRET_INPUTS = ["service-token", "github-token"];
 async function run(env = process.env) {
   const redactor = createRedactor();
@@ -12960,6 +13101,8 @@ async function run(env = process.env) {
   };
   for (const name of SECRET_INPUTS) mask(getInput(name));
   const log = runnerLogger(redactor);
+  if (getState(IS_POST) === "true") return runPost(env, log, mask);
+  saveState(IS_POST, "true");
   const appendSummary = jobSummaryWriter(env);
   const cancel = new AbortController();
   const onSignal = (signal) => {
@@ -12976,6 +13119,12 @@ async function run(env = process.env) {
       ...createDeps(config, { cancel: cancel.signal, log, mask }),
       io: {
         setOutput: (name, value) => setOutput(name, redactor.redact(value)),
+        setSecretOutput: (name, value) => {
+          mask(value);
+          setOutput(name, value);
+        },
+        exportVariable: (name, value) => exportVariable(name, value),
+        saveState: (name, value) => saveState(name, value),
         appendSummary: (markdown) => appendSummary(redactor.redact(markdown))
       }
     };
@@ -12993,6 +13142,26 @@ async function run(env = process.env) {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+async function runPost(env, log, mask) {
+  const state = (name) => getState(name);
+  if (state(JOB_TOKEN_STATE.marker) === "") return;
+  try {
+    const config = parseInputs((name) => getInput(name), env, /* @__PURE__ */ new Date());
+    const planetscale = createPlanetScaleClient({
+      baseUrl: config.planetscaleApiUrl,
+      organization: config.organization,
+      credentials: config.credentials,
+      onSecret: mask,
+      log,
+      userAgent: USER_AGENT,
+      timeoutMs: config.tuning.requestTimeoutMs,
+      baseDelayMs: config.tuning.retryBaseMs
+    });
+    await jobTokenPost(state, { planetscale, log, now: () => /* @__PURE__ */ new Date() });
+  } catch (error2) {
+    log.warning(`The post step could not delete this job's token: ${errorMessage(error2)}`);
   }
 }
 function runnerLogger(redactor) {

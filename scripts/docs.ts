@@ -197,7 +197,7 @@ export function inputsTable(inputs: ActionInput[]): string {
  * action.yml without its line (or a line left for a removed input) fails `npm run docs`.
  */
 export const README_SUMMARIES: Readonly<Record<string, string>> = {
-  command: '`rotate`, `create`, `list` or `delete`.',
+  command: '`rotate`, `create`, `job-token`, `list` or `delete`.',
   organization: 'PlanetScale organization name.',
   'service-token-id': 'ID of the service token the action authenticates with.',
   'service-token': 'Secret value of that token (from `secrets.*`).',
@@ -206,15 +206,17 @@ export const README_SUMMARIES: Readonly<Record<string, string>> = {
   'github-token': "GitHub App installation token or fine-grained PAT that may write the targets' secrets.",
   'id-secret-name': 'Secret that receives the token ID.',
   'token-secret-name': 'Secret that receives the token value.',
-  'token-name': 'Name of a new token; `{date}`, `{repository}`, `{run_id}` are filled in.',
-  accesses: "Grants of a new token, one a line. `rotate`: empty copies the old token's; `create`: required.",
-  ttl: 'Lifetime of a new token (`30d`, `12h`, `never`), at least `1h`. Empty: `rotate` keeps the old, `create` never expires.',
+  'token-name': 'Name of a new token; `{date}`, `{repository}`, `{run_id}`, `{run_attempt}` are filled in.',
+  accesses:
+    "Grants of a new token, one a line. `rotate`: empty copies the old token's; `create`, `job-token`: required.",
+  ttl: 'Lifetime of a new token (`30d`, `12h`, `never`), at least `1h`. Empty: `rotate` keeps the old, `create` never expires. `job-token`: `5m` to `7d`, default `1h`.',
   'min-age': '`rotate`: skip while the token is younger than this, unless it expires sooner.',
   'delete-previous':
     '`rotate`: grace before a later run deletes the replaced token (`1h`); `true`: now; `false`: never.',
   journal:
     'Variable that records rotations (`repo:`, `environment:` or `org:` scope), or `none`. Default: this repository.',
   'dry-run': 'Check everything, print the plan, change nothing.',
+  'export-env': '`job-token`: export the pair to later steps as `id-secret-name` / `token-secret-name`.',
   'planetscale-api-url': 'PlanetScale API base URL.',
   'github-api-url': 'GitHub API base URL (GHES). Default: `$GITHUB_API_URL`, else api.github.com.'
 }

@@ -3,6 +3,7 @@
 // step's error) redacts by value every secret the run has seen.
 import * as core from '@actions/core'
 import { HANDLERS, type CommandDeps } from './commands/index.js'
+import { JOB_TOKEN_STATE, jobTokenPost } from './commands/job-token.js'
 import { errorMessage } from './errors.js'
 import { createOctokit } from './github/octokit.js'
 import { createSecretsApi } from './github/secrets.js'
@@ -24,6 +25,9 @@ export const USER_AGENT = 'pscale-token-action/1'
 /** After a cancellation, how long the pair in flight may take before its requests are aborted. */
 const CANCEL_GRACE_MS = 5_000
 
+/** Set by the main step for the post step: the same entry point tells the two apart by it. */
+const IS_POST = 'isPost'
+
 /** The secret inputs, masked before anything can print them. */
 const SECRET_INPUTS = ['service-token', 'github-token'] as const
 
@@ -36,6 +40,9 @@ export async function run(env: Record<string, string | undefined> = process.env)
   }
   for (const name of SECRET_INPUTS) mask(core.getInput(name))
   const log = runnerLogger(redactor)
+  if (core.getState(IS_POST) === 'true') return runPost(env, log, mask)
+  // Saved first, so that the post step knows it is one even when the main step is killed.
+  core.saveState(IS_POST, 'true')
   const appendSummary = jobSummaryWriter(env)
 
   const cancel = new AbortController()
@@ -54,6 +61,12 @@ export async function run(env: Record<string, string | undefined> = process.env)
       ...createDeps(config, { cancel: cancel.signal, log, mask }),
       io: {
         setOutput: (name, value) => core.setOutput(name, redactor.redact(value)),
+        setSecretOutput: (name, value) => {
+          mask(value)
+          core.setOutput(name, value)
+        },
+        exportVariable: (name, value) => core.exportVariable(name, value),
+        saveState: (name, value) => core.saveState(name, value),
         appendSummary: (markdown) => appendSummary(redactor.redact(markdown))
       }
     }
@@ -71,6 +84,31 @@ export async function run(env: Record<string, string | undefined> = process.env)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+  }
+}
+
+/**
+ * The post step (`runs.post`, `post-if: always()`): only `job-token` leaves it work, the deletion
+ * of the job's token; for every other command it returns at once. It never fails the job.
+ */
+async function runPost(env: Record<string, string | undefined>, log: Logger, mask: (value: string) => void) {
+  const state = (name: string) => core.getState(name)
+  if (state(JOB_TOKEN_STATE.marker) === '') return
+  try {
+    const config = parseInputs((name) => core.getInput(name), env, new Date())
+    const planetscale = createPlanetScaleClient({
+      baseUrl: config.planetscaleApiUrl,
+      organization: config.organization,
+      credentials: config.credentials,
+      onSecret: mask,
+      log,
+      userAgent: USER_AGENT,
+      timeoutMs: config.tuning.requestTimeoutMs,
+      baseDelayMs: config.tuning.retryBaseMs
+    })
+    await jobTokenPost(state, { planetscale, log, now: () => new Date() })
+  } catch (error) {
+    log.warning(`The post step could not delete this job's token: ${errorMessage(error)}`)
   }
 }
 

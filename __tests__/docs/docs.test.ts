@@ -26,6 +26,7 @@ describe('action.yml as documented', () => {
       'delete-previous',
       'journal',
       'dry-run',
+      'export-env',
       'planetscale-api-url',
       'github-api-url'
     ])
@@ -38,6 +39,7 @@ describe('action.yml as documented', () => {
         'repaired',
         'rotated',
         'targets-written',
+        'token',
         'token-id',
         'tokens'
       ].sort()

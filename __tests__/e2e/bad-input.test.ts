@@ -26,7 +26,7 @@ const CASES: Case[] = [
     name: 'an unknown command',
     inputs: () => ({ command: 'rotat' }),
     input: 'command',
-    says: /unknown command "rotat": expected one of rotate, create, list, delete/
+    says: /unknown command "rotat": expected one of rotate, create, job-token, list, delete/
   },
   { name: 'a command in the wrong case', inputs: () => ({ command: 'Rotate' }), input: 'command' },
   // required inputs

@@ -27,6 +27,7 @@ describe('defaults', () => {
       },
       runId: '4242/1',
       dryRun: false,
+      exportEnv: true,
       planetscaleApiUrl: 'https://api.planetscale.com/v1',
       githubApiUrl: 'https://api.github.com',
       tuning: {
@@ -91,11 +92,11 @@ describe('command', () => {
     expect(parse({ command: raw, ...extra }).command).toBe(expected)
   })
 
-  test.each(['Rotate', 'LIST', 'rotate-token', 'remove'])('%j is rejected, listing the four commands', (raw) => {
+  test.each(['Rotate', 'LIST', 'rotate-token', 'remove'])('%j is rejected, listing the five commands', (raw) => {
     const error = inputError(() => parse({ command: raw }))
     expect(error.input).toBe('command')
     expect(error.message).toContain(JSON.stringify(raw))
-    expect(error.message).toContain('rotate, create, list, delete')
+    expect(error.message).toContain('rotate, create, job-token, list, delete')
   })
 })
 
@@ -432,5 +433,43 @@ describe('validation order', () => {
 
   test('a late input still stops the parse (no Config with one bad input)', () => {
     expect(inputError(() => parse({ 'github-api-url': 'nope' })).input).toBe('github-api-url')
+  })
+})
+
+describe('job-token', () => {
+  const job = (extra: Record<string, string> = {}) =>
+    parse({ command: 'job-token', targets: '', 'github-token': '', accesses: 'database=app-db read_branch', ...extra })
+
+  test('defaults: ttl 1h, export-env true, no targets, no journal, a name after the run', () => {
+    const config = job()
+    expect(config).toMatchObject({
+      command: 'job-token',
+      ttl: { kind: 'seconds', seconds: 3600 },
+      exportEnv: true,
+      targets: [],
+      githubToken: undefined,
+      journal: undefined
+    })
+    expect(config.tokenName).toMatch(/^github-actions\/acme\/api\/run-\S+-\S+$/)
+  })
+
+  test.each([
+    ['5m', 300],
+    ['7d', 604_800],
+    ['90m', 5400]
+  ])('ttl %s is accepted', (ttl, seconds) => {
+    expect(job({ ttl }).ttl).toEqual({ kind: 'seconds', seconds })
+  })
+
+  test.each(['4m', '299', '8d', 'never'])('ttl %s is refused: 5 minutes to 7 days', (ttl) => {
+    const error = inputError(() => job({ ttl }))
+    expect(error.input).toBe('ttl')
+  })
+
+  test('accesses are required; targets are refused; export-env is a boolean', () => {
+    expect(inputError(() => job({ accesses: '' })).input).toBe('accesses')
+    expect(inputError(() => job({ targets: 'repo:acme/api' })).input).toBe('targets')
+    expect(job({ 'export-env': 'false' }).exportEnv).toBe(false)
+    expect(inputError(() => job({ 'export-env': 'no' })).input).toBe('export-env')
   })
 })

@@ -6,7 +6,7 @@ import { InputError, RotationError } from '../../src/errors.js'
 import { formatAge, formatTime } from '../../src/report/format.js'
 import { jobSummaryWriter, SUMMARY_TITLES } from '../../src/report/job-summary.js'
 import { runOutputs } from '../../src/report/outputs.js'
-import { failureSummary, listSummary, runSummary } from '../../src/report/summaries.js'
+import { failureSummary, listSummary, managedBy, runSummary } from '../../src/report/summaries.js'
 import { failureLines, type RunReport } from '../../src/rotation/7-report.js'
 
 const NAMES = { idSecretName: 'PLANETSCALE_SERVICE_TOKEN_ID', tokenSecretName: 'PLANETSCALE_SERVICE_TOKEN' }
@@ -212,5 +212,29 @@ describe('formatting and the summary file', () => {
     await append('two\n')
     expect(readFileSync(path, 'utf8')).toBe('## one\ntwo\n')
     await expect(jobSummaryWriter({})('ignored')).resolves.toBeUndefined()
+  })
+})
+
+describe('list marks the tokens this action manages', () => {
+  test.each([
+    ['github-actions/acme/api/run-777-2 r-0a1b2c3d4e', 'job token (deleted when its job ends)'],
+    ['github-actions/acme/api/2026-12-02T05:00:00Z r-0a1b2c3d4e', 'made by this action (rotation)'],
+    ['github-actions/acme/api/2026-12-02T05:00:00Z', ''],
+    ['deploy r-xyz', ''],
+    [null, '']
+  ])('%j → %j', (name, note) => {
+    expect(managedBy(name)).toBe(note)
+  })
+
+  test('the note appears in the summary table', () => {
+    const token = {
+      id: 'job000000001',
+      name: 'github-actions/acme/api/run-777-2 r-0a1b2c3d4e',
+      created_at: '2026-12-02T05:00:00Z',
+      expires_at: null
+    }
+    expect(listSummary('acme', [token], new Date('2026-12-02T06:00:00Z'))).toContain(
+      'job token (deleted when its job ends)'
+    )
   })
 })

@@ -13,6 +13,10 @@ export interface ActionRun {
   stdout: string
   stderr: string
   outputs: Record<string, string>
+  /** What the run saved for its post step (`core.saveState`). */
+  state: Record<string, string>
+  /** What it exported to the job's later steps (`core.exportVariable`). */
+  exported: Record<string, string>
   summary: string
   durationMs: number
 }
@@ -23,23 +27,29 @@ export interface RunOptions {
   timeoutMs?: number
   /** Called once the process has started; e.g. to send it a signal later. */
   onStart?: (pid: number) => void
+  /** Run as the post step, with what the main step saved (passed as `STATE_*`, as the runner does). */
+  postOf?: Pick<ActionRun, 'state'>
 }
 
 export async function runAction(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'pscale-action-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
+  const stateFile = join(dir, 'state')
+  const envFile = join(dir, 'env')
+  for (const file of [outputFile, summaryFile, stateFile, envFile]) writeFileSync(file, '')
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_STATE: stateFile,
+    GITHUB_ENV: envFile,
     GITHUB_REPOSITORY: 'acme/api',
     GITHUB_RUN_ID: '4242',
     ...options.env
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(options.postOf?.state ?? {})) env[`STATE_${name}`] = value
   const started = Date.now()
   try {
     return await new Promise<ActionRun>((resolvePromise, reject) => {
@@ -59,6 +69,8 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
           stdout,
           stderr,
           outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+          state: parseOutputFile(readFileSync(stateFile, 'utf8')),
+          exported: parseOutputFile(readFileSync(envFile, 'utf8')),
           summary: readFileSync(summaryFile, 'utf8'),
           durationMs: Date.now() - started
         })

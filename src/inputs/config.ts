@@ -3,7 +3,7 @@ import type { Credentials, Grant } from '../planetscale/types.js'
 import type { TargetSpec } from './targets.js'
 import type { Tuning } from './tuning.js'
 
-export const COMMANDS = ['rotate', 'create', 'list', 'delete'] as const
+export const COMMANDS = ['rotate', 'create', 'job-token', 'list', 'delete'] as const
 export type Command = (typeof COMMANDS)[number]
 
 export type Ttl =
@@ -64,6 +64,8 @@ export interface Config {
   planetscaleApiUrl: string
   /** Without a trailing slash. */
   githubApiUrl: string
+  /** `job-token`: export the new pair to the job's later steps as environment variables. */
+  exportEnv: boolean
   /** The PSCALE_ACTION_* environment knobs. */
   tuning: Tuning
 }

@@ -72,3 +72,19 @@ export function checkTtlFloor(ttl: Ttl, raw: string): void {
       `use at least 1h (e.g. "${days}d" for ${plural(days, 'day')})`
   )
 }
+
+/** `job-token`'s lifetime: 1 hour by default, from 5 minutes to 7 days. */
+export const JOB_TOKEN_TTL = { defaultSeconds: 3600, minSeconds: 300, maxSeconds: 7 * 86_400 } as const
+
+export function parseJobTokenTtl(raw: string): Ttl {
+  const value = raw.trim()
+  if (value === '') return { kind: 'seconds', seconds: JOB_TOKEN_TTL.defaultSeconds }
+  const seconds = parseDuration('ttl', value)
+  if (seconds < JOB_TOKEN_TTL.minSeconds || seconds > JOB_TOKEN_TTL.maxSeconds) {
+    throw new InputError(
+      'ttl',
+      `${quote(value)}: a job token lives from 5 minutes ("5m") to 7 days ("7d"); the default is "1h"`
+    )
+  }
+  return { kind: 'seconds', seconds }
+}

@@ -7,7 +7,7 @@ import { parseAccesses } from './accesses.js'
 import { parseBoolean } from './booleans.js'
 import { parseCommand } from './command.js'
 import { parseGithubToken, parseServiceToken } from './credentials.js'
-import { checkTtlFloor, parseMinAge, parseTtl } from './durations.js'
+import { checkTtlFloor, parseJobTokenTtl, parseMinAge, parseTtl } from './durations.js'
 import { parseDeletePrevious } from './delete-previous.js'
 import { parseOrganization, parseTokenId } from './identifiers.js'
 import { parseJournal } from './journal.js'
@@ -26,6 +26,8 @@ import { parseApiUrl } from './urls.js'
 
 export const DEFAULT_PLANETSCALE_API_URL = 'https://api.planetscale.com/v1'
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com'
+/** A job token is named after the run it serves, so the audit log and `list` show which one. */
+export const JOB_TOKEN_NAME = 'github-actions/{repository}/run-{run_id}-{run_attempt}'
 
 export type ReadInput = (name: string) => string
 export type InputEnv = Record<string, string | undefined>
@@ -60,10 +62,10 @@ function resolveAccesses(command: Config['command'], raw: string): Grant[] | und
   if (command === 'list' || command === 'delete') return undefined
   const grants = parseAccesses(raw)
   if (grants.length > 0) return grants
-  if (command === 'create') {
+  if (command === 'create' || command === 'job-token') {
     throw new InputError(
       'accesses',
-      'is required for command "create": one grant a line, ' +
+      `is required for command "${command}": one grant a line, ` +
         'e.g. "database=app-db read_branch connect_branch" or "organization read_databases"'
     )
   }
@@ -99,6 +101,13 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
 
   const repository = envValue(env, 'GITHUB_REPOSITORY')
   const writesSecrets = command === 'rotate' || command === 'create'
+  if (command === 'job-token' && read('targets').trim() !== '') {
+    throw new InputError(
+      'targets',
+      'is not used by command "job-token": the token goes to this job only (environment variables and ' +
+        'the `token` output), never to a secret. Remove targets, or use command "create" to store a token.'
+    )
+  }
   const targets = writesSecrets ? resolveTargets(read('targets'), repository) : []
   const githubToken = targets.length > 0 ? parseGithubToken(read('github-token')) : undefined
 
@@ -106,14 +115,17 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
   const tokenSecretName = parseSecretName('token-secret-name', read('token-secret-name'), DEFAULT_TOKEN_SECRET_NAME)
   checkDistinctSecretNames(idSecretName, tokenSecretName)
 
-  const tokenName = fillTokenName(read('token-name'), {
+  const runAttempt = envValue(env, 'GITHUB_RUN_ATTEMPT') ?? '1'
+  const runNumber = envValue(env, 'GITHUB_RUN_ID') ?? 'local'
+  const tokenName = fillTokenName(read('token-name') || (command === 'job-token' ? JOB_TOKEN_NAME : ''), {
     date: formatTime(now),
     repository: repository ?? 'local',
-    run_id: envValue(env, 'GITHUB_RUN_ID') ?? 'local'
+    run_id: runNumber,
+    run_attempt: runAttempt
   })
   const accesses = resolveAccesses(command, read('accesses'))
 
-  const ttl = parseTtl(read('ttl'))
+  const ttl = command === 'job-token' ? parseJobTokenTtl(read('ttl')) : parseTtl(read('ttl'))
   if (writesSecrets) checkTtlFloor(ttl, read('ttl'))
   const minAgeSeconds = parseMinAge(read('min-age'))
   if (command === 'rotate' && ttl.kind === 'seconds' && ttl.seconds < minAgeSeconds) {
@@ -158,7 +170,8 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
     minAgeSeconds,
     deletePrevious,
     journal,
-    runId: `${envValue(env, 'GITHUB_RUN_ID') ?? 'local'}/${envValue(env, 'GITHUB_RUN_ATTEMPT') ?? '1'}`,
+    runId: `${runNumber}/${runAttempt}`,
+    exportEnv: parseBoolean('export-env', read('export-env'), true),
     dryRun,
     planetscaleApiUrl,
     githubApiUrl,

@@ -9,6 +9,7 @@ export interface TokenNameValues {
   date: string
   repository: string
   run_id: string
+  run_attempt: string
 }
 
 export function fillTokenName(raw: string, values: TokenNameValues): string {
@@ -21,7 +22,8 @@ export function fillTokenName(raw: string, values: TokenNameValues): string {
     if (!Object.hasOwn(values, key)) {
       throw new InputError(
         'token-name',
-        `unknown placeholder ${quote(placeholder)} in ${quote(template)}: use {date}, {repository} or {run_id}`
+        `unknown placeholder ${quote(placeholder)} in ${quote(template)}: ` +
+          'use {date}, {repository}, {run_id} or {run_attempt}'
       )
     }
     return values[key as keyof TokenNameValues]

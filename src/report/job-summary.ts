@@ -8,6 +8,7 @@ import type { Command } from '../inputs/config.js'
 export const SUMMARY_TITLES: Record<Command, string> = {
   rotate: 'PlanetScale service token rotation',
   create: 'PlanetScale service token creation',
+  'job-token': 'PlanetScale token for this job',
   list: 'PlanetScale service tokens',
   delete: 'PlanetScale service token deletion'
 }

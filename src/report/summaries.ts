@@ -2,8 +2,8 @@
 // (and every sink redacts by value on top). Each detail appears once: a target's in the targets
 // table, the run's problems under "What to do".
 import { InputError } from '../errors.js'
-import type { Command } from '../inputs/config.js'
-import type { ServiceToken } from '../planetscale/types.js'
+import type { Command, Config } from '../inputs/config.js'
+import type { Grant, ServiceToken } from '../planetscale/types.js'
 import type { TargetOutcome } from '../rotation/5-write-targets.js'
 import { describeGrants } from '../rotation/accesses.js'
 import { targetDetail, type RunReport } from '../rotation/7-report.js'
@@ -66,6 +66,39 @@ function statusLine(report: RunReport): string {
     : '**Created**: every target holds the new pair.'
 }
 
+export function jobTokenSummary(
+  token: ServiceToken,
+  name: string,
+  grants: readonly Grant[],
+  config: Pick<Config, 'exportEnv' | 'idSecretName' | 'tokenSecretName'>
+): string {
+  const exported = config.exportEnv
+    ? `exported to the job's later steps as ${code(config.idSecretName)} and ${code(config.tokenSecretName)}`
+    : 'not exported (`export-env: false`): read it from the `token` output'
+  return [
+    `## ${SUMMARY_TITLES['job-token']}`,
+    '',
+    `**Created** for this job; the action's post step deletes it when the job ends.`,
+    '',
+    `- **Token**: ${code(token.id)} ${name}`,
+    `- **Expires**: ${token.expires_at ? formatTime(token.expires_at) : 'never'} (if the post step cannot run)`,
+    `- **Pair**: ${exported}`,
+    '',
+    '### Accesses',
+    '',
+    ...describeGrants(grants).map((g) => `- ${g}`),
+    ''
+  ].join('\n')
+}
+
+/** Tokens this action made carry a marker in their name; a job token's name also names its run. */
+export function managedBy(name: string | null | undefined): string {
+  if (!name || !/(^|\s)r-[0-9a-f]{10}$/.test(name)) return ''
+  return /\/run-[^/\s]+-\d+ r-[0-9a-f]{10}$/.test(name)
+    ? 'job token (deleted when its job ends)'
+    : 'made by this action (rotation)'
+}
+
 export function listSummary(organization: string, tokens: readonly ServiceToken[], now: Date): string {
   const rows = tokens.map((t) => {
     const ageSeconds = (now.getTime() - Date.parse(t.created_at)) / 1000
@@ -75,7 +108,9 @@ export function listSummary(organization: string, tokens: readonly ServiceToken[
       formatAge(ageSeconds),
       t.expires_at ? formatTime(t.expires_at) : 'never',
       t.last_used_at ? formatTime(t.last_used_at) : 'never',
-      dueForRotation(t, now) ? `⚠️ older than ${ROTATE_AFTER_DAYS} days: rotate` : ''
+      [managedBy(t.name), dueForRotation(t, now) ? `⚠️ older than ${ROTATE_AFTER_DAYS} days: rotate` : '']
+        .filter((note) => note !== '')
+        .join('; ')
     ]
   })
   return [
