@@ -1,7 +1,7 @@
 // `command: job-token` as a runner runs it: the main step, then the post step with what the main
 // step saved (STATE_*) and the same inputs.
 import { describe, expect, test } from '@jest/globals'
-import { ORG, failure, findLeaks, runAction, scenarios, writes, type Scenario } from './harness.js'
+import { ORG, annotations, failure, findLeaks, runAction, scenarios, writes, type Scenario } from './harness.js'
 
 const start = scenarios()
 const ACCESSES = 'database=app-db read_branch connect_branch'
@@ -114,6 +114,28 @@ describe('job-token', () => {
     expect(post.code).toBe(0)
     expect(s.emu.planetscale.tokens(ORG).filter((t) => !s.tokensBefore.has(t.id))).toEqual([])
     expect(findLeaks(main, s.secrets())).toEqual([])
+  })
+
+  test('the post step cannot delete the token: a warning names it and its expiry; the job does not fail', async () => {
+    const s = await start()
+    const main = await runAction(jobInputs(s, { ttl: '30m' }), { env: s.env })
+    expect(main.code).toBe(0)
+    const id = main.outputs['token-id']!
+    s.emu.addFault({
+      api: 'planetscale',
+      method: 'DELETE',
+      path: new RegExp(`/service-tokens/${id}$`),
+      times: Infinity,
+      response: { status: 403, body: { code: 'forbidden', message: 'Forbidden' } }
+    })
+    const post = await runAction(jobInputs(s), { env: s.env, postOf: main })
+    expect(post.code).toBe(0)
+    const warning = annotations(post, 'warning').join('\n')
+    expect(warning).toContain(`Could not delete this job's token ${id}`)
+    expect(warning).toContain(`stays valid until ${main.outputs['expires-at']}`)
+    expect(warning).toContain(`token-id: ${id}`)
+    expect(s.emu.planetscale.isAlive(id)).toBe(true)
+    expect(findLeaks(post, s.secrets())).toEqual([])
   })
 
   test('for other commands the post step does nothing', async () => {
