@@ -13149,16 +13149,7 @@ async function runPost(env, log, mask) {
   if (state(JOB_TOKEN_STATE.marker) === "") return;
   try {
     const config = parseInputs((name) => getInput(name), env, /* @__PURE__ */ new Date());
-    const planetscale = createPlanetScaleClient({
-      baseUrl: config.planetscaleApiUrl,
-      organization: config.organization,
-      credentials: config.credentials,
-      onSecret: mask,
-      log,
-      userAgent: USER_AGENT,
-      timeoutMs: config.tuning.requestTimeoutMs,
-      baseDelayMs: config.tuning.retryBaseMs
-    });
+    const planetscale = planetscaleClient(config, config.credentials, log, mask);
     await jobTokenPost(state, { planetscale, log, now: () => /* @__PURE__ */ new Date() });
   } catch (error2) {
     log.warning(`The post step could not delete this job's token: ${errorMessage(error2)}`);
@@ -13175,17 +13166,7 @@ function createDeps(config, runtime) {
   const { tuning } = config;
   const { log } = runtime;
   const pacer = createWritePacer({ spacingMs: tuning.writeSpacingMs });
-  const planetscaleAs = (credentials) => createPlanetScaleClient({
-    baseUrl: config.planetscaleApiUrl,
-    organization: config.organization,
-    credentials,
-    // The secret of a new token is masked the instant it is parsed.
-    onSecret: runtime.mask,
-    log,
-    userAgent: USER_AGENT,
-    timeoutMs: tuning.requestTimeoutMs,
-    baseDelayMs: tuning.retryBaseMs
-  });
+  const planetscaleAs = (credentials) => planetscaleClient(config, credentials, log, runtime.mask);
   const github = config.githubToken === void 0 ? void 0 : createGitHub(config, config.githubToken, log, pacer);
   return {
     planetscale: planetscaleAs(config.credentials),
@@ -13203,6 +13184,19 @@ function createDeps(config, runtime) {
     verifyTimeoutMs: tuning.verifyTimeoutMs,
     cancelGraceMs: CANCEL_GRACE_MS
   };
+}
+function planetscaleClient(config, credentials, log, mask) {
+  return createPlanetScaleClient({
+    baseUrl: config.planetscaleApiUrl,
+    organization: config.organization,
+    credentials,
+    // The secret of a new token is masked the instant it is parsed.
+    onSecret: mask,
+    log,
+    userAgent: USER_AGENT,
+    timeoutMs: config.tuning.requestTimeoutMs,
+    baseDelayMs: config.tuning.retryBaseMs
+  });
 }
 function createGitHub(config, token, log, pacer) {
   let expiresAt;

@@ -96,16 +96,7 @@ async function runPost(env: Record<string, string | undefined>, log: Logger, mas
   if (state(JOB_TOKEN_STATE.marker) === '') return
   try {
     const config = parseInputs((name) => core.getInput(name), env, new Date())
-    const planetscale = createPlanetScaleClient({
-      baseUrl: config.planetscaleApiUrl,
-      organization: config.organization,
-      credentials: config.credentials,
-      onSecret: mask,
-      log,
-      userAgent: USER_AGENT,
-      timeoutMs: config.tuning.requestTimeoutMs,
-      baseDelayMs: config.tuning.retryBaseMs
-    })
+    const planetscale = planetscaleClient(config, config.credentials, log, mask)
     await jobTokenPost(state, { planetscale, log, now: () => new Date() })
   } catch (error) {
     log.warning(`The post step could not delete this job's token: ${errorMessage(error)}`)
@@ -132,18 +123,7 @@ function createDeps(config: Config, runtime: Runtime): Omit<CommandDeps, 'io'> {
   const { tuning } = config
   const { log } = runtime
   const pacer = createWritePacer({ spacingMs: tuning.writeSpacingMs })
-  const planetscaleAs = (credentials: Credentials) =>
-    createPlanetScaleClient({
-      baseUrl: config.planetscaleApiUrl,
-      organization: config.organization,
-      credentials,
-      // The secret of a new token is masked the instant it is parsed.
-      onSecret: runtime.mask,
-      log,
-      userAgent: USER_AGENT,
-      timeoutMs: tuning.requestTimeoutMs,
-      baseDelayMs: tuning.retryBaseMs
-    })
+  const planetscaleAs = (credentials: Credentials) => planetscaleClient(config, credentials, log, runtime.mask)
   const github = config.githubToken === undefined ? undefined : createGitHub(config, config.githubToken, log, pacer)
   return {
     planetscale: planetscaleAs(config.credentials),
@@ -161,6 +141,21 @@ function createDeps(config: Config, runtime: Runtime): Omit<CommandDeps, 'io'> {
     verifyTimeoutMs: tuning.verifyTimeoutMs,
     cancelGraceMs: CANCEL_GRACE_MS
   }
+}
+
+/** PlanetScale as `credentials`, for the main step and the post step alike. */
+function planetscaleClient(config: Config, credentials: Credentials, log: Logger, mask: (value: string) => void) {
+  return createPlanetScaleClient({
+    baseUrl: config.planetscaleApiUrl,
+    organization: config.organization,
+    credentials,
+    // The secret of a new token is masked the instant it is parsed.
+    onSecret: mask,
+    log,
+    userAgent: USER_AGENT,
+    timeoutMs: config.tuning.requestTimeoutMs,
+    baseDelayMs: config.tuning.retryBaseMs
+  })
 }
 
 /** One GitHub client for the secrets and the journal, which also learns when its token expires. */
