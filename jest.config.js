@@ -6,5 +6,7 @@ export default {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // Resolves the Node 24 binary the end-to-end tests run the bundle with (scripts/node24.sh).
+  globalSetup: '<rootDir>/__tests__/global-setup.mjs',
   testTimeout: 60000
 }

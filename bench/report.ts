@@ -1,5 +1,6 @@
 // The printed result: one table of runs, then each target of the issue with its figure and a
 // verdict, then the limits that are not the action's to fix.
+import { auditLines, judgeAudit, type AuditFigures } from './audit.js'
 import type { BundleSize, ColdStart } from './cold-start.js'
 import { JOB_TOKEN_ACCESSES, type JobTokenFigures } from './job-token.js'
 import type { RunFigures } from './run.js'
@@ -26,6 +27,8 @@ export interface BenchReport {
   bundle: BundleSize
   /** `command: job-token`, main and post step (issue 13). */
   jobToken: JobTokenFigures
+  /** `command: audit` at PlanetScale's limit (issue 14); absent with `--audit-tokens 0`. */
+  audit?: AuditFigures
   benchSeconds: number
 }
 
@@ -159,9 +162,20 @@ export function printReport(report: BenchReport): Verdict[] {
       `in the measured action runs above: median ${ms(median(firsts))} ms (max ${ms(Math.max(...firsts))}).`,
     `Bundle dist/index.js: ${(bundle.bytes / 1e6).toFixed(2)} MB (${(bundle.gzipBytes / 1e6).toFixed(2)} MB gzipped).`
   )
+  const before = coldStart.before
+  if (before) {
+    out.push(
+      `Side by side with ${before.commit}'s bundle (before the proxy support), interleaved: cold start ` +
+        `${ms(before.medianMs)} → ${ms(coldStart.medianMs)} ms (${ratio(coldStart.medianMs / before.medianMs)}×, ` +
+        `+${ms(coldStart.medianMs - before.medianMs)} ms); bundle ${(before.size.bytes / 1e6).toFixed(2)} → ` +
+        `${(bundle.bytes / 1e6).toFixed(2)} MB (${ratio(bundle.bytes / before.size.bytes)}×), gzipped ` +
+        `${(before.size.gzipBytes / 1e6).toFixed(2)} → ${(bundle.gzipBytes / 1e6).toFixed(2)} MB.`
+    )
+  }
   for (const run of runs.filter((r) => !r.ok))
     out.push(`NOT OK: ${run.scenario}, ${run.variant}: ${run.problems.join('; ')}`)
   out.push('', ...jobTokenLines(report))
+  if (report.audit) out.push('', ...auditLines(report.audit))
 
   const verdicts = judge(report)
   out.push(
@@ -295,6 +309,7 @@ function judge(report: BenchReport): Verdict[] {
   })
 
   verdicts.push(...judgeJobToken(report))
+  if (report.audit) verdicts.push(...judgeAudit(report.audit))
 
   const hundred = runs.filter((r) => r.targets === 100)
   const base = hundred.find((r) => r.variant === 'baseline')

@@ -20,6 +20,11 @@ export function planetscaleSecret(): string {
   return `pscale_tkn_${randomBytes(32).toString('base64url')}`
 }
 
+/** A secret with no known prefix: 40 hex digits, as in planetscale-go's fixtures. */
+export function hexSecret(): string {
+  return randomBytes(20).toString('hex')
+}
+
 /** A GitHub App installation token lookalike. */
 export function githubToken(): string {
   return `ghs_${randomString(ALNUM, 36)}`

@@ -13,7 +13,7 @@ import {
 } from './github/state.js'
 import { PlanetScaleHandler } from './planetscale/handler.js'
 import { PlanetScaleState, type AccessSpec, type PlanetScaleSettings, type TokenInfo } from './planetscale/state.js'
-import { ApiServer } from './server.js'
+import { ApiServer, type TlsOptions } from './server.js'
 import type { Concurrency, FaultRule, HeldRequest, HoldRule, LatencySettings, LogEntry } from './types.js'
 
 export type { AccessSpec, PlanetScaleSettings, TokenInfo } from './planetscale/state.js'
@@ -21,6 +21,9 @@ export type { GitHubLimitSettings } from './github/limits.js'
 export type { GitHubTokenOptions, SecretView, VariableView, Visibility } from './github/state.js'
 export type * from './types.js'
 export { seedDemo, type DemoSeed } from './seed.js'
+export type { TlsOptions } from './server.js'
+export { testCertificates, type TestCertificates } from './tls.js'
+export { startConnectProxy, type ConnectProxy } from './proxy.js'
 
 export interface EmulatorOptions {
   /** Added to every response of both APIs, in ms (default 0). */
@@ -31,6 +34,8 @@ export interface EmulatorOptions {
   clock?: () => number
   /** Called with every log entry as it is recorded (the CLI's --verbose). */
   onRequest?: (entry: LogEntry) => void
+  /** Serve both APIs over HTTPS with this certificate, under its host name (see emulator/tls.ts). */
+  tls?: TlsOptions
 }
 
 export interface PlanetScaleControls {
@@ -40,7 +45,7 @@ export interface PlanetScaleControls {
   deleteDatabase(organization: string, name: string): void
   addToken(
     organization: string,
-    options: { name?: string; ttlSeconds?: number; createdAt?: Date; accesses: AccessSpec[] }
+    options: { name?: string; ttlSeconds?: number; createdAt?: Date; lastUsedAt?: Date; accesses: AccessSpec[] }
   ): { id: string; token: string }
   /** Exists, not deleted, not expired, secret matches. */
   authenticates(credentials: { id: string; token: string }): boolean
@@ -94,6 +99,8 @@ export interface GitHubControls {
   rotateKey(scopeKey: string): void
   /** The numeric ID of a repository, or undefined. */
   repositoryId(fullName: string): number | undefined
+  /** false: every Dependabot endpoint answers 404, as on a GitHub Enterprise Server without Dependabot. */
+  setDependabot(available: boolean): void
   readonly secondaryLimitHits: number
   configure(settings: Partial<GitHubLimitSettings>): void
   readonly settings: Readonly<GitHubLimitSettings>
@@ -148,8 +155,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ps = new PlanetScaleState(clock, psSettings)
   const gh = new GitHubState(clock)
   const limits = new RateLimits(clock, ghSettings)
-  const psServer = new ApiServer(new PlanetScaleHandler(ps), control)
-  const ghServer = new ApiServer(new GitHubHandler(gh, limits), control)
+  const psServer = new ApiServer(new PlanetScaleHandler(ps), control, options.tls)
+  const ghServer = new ApiServer(new GitHubHandler(gh, limits), control, options.tls)
   let planetscaleUrl: string
   let githubUrl: string
   try {
@@ -205,6 +212,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     repositoryId: (fullName) => {
       const [owner = '', repo = ''] = fullName.split('/')
       return gh.repository(owner, repo)?.id
+    },
+    setDependabot: (available) => {
+      gh.dependabot = available
     },
     get secondaryLimitHits() {
       return limits.secondaryHits

@@ -1,6 +1,7 @@
-// One loopback HTTP server per API. The pipeline every request goes through:
+// One loopback HTTP (or HTTPS, with a test certificate) server per API. The pipeline every request goes through:
 // hold points (counted on arrival) → read body → latency → fault rules → the API's handler → response → log entry.
 import http from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { PREFIXES, type Control } from './control.js'
@@ -38,8 +39,16 @@ export interface ApiHandler {
 
 const MAX_BODY_BYTES = 1024 * 1024
 
+/** Serve over TLS under a name the certificate holds (a proxy, or the name's own resolution, reaches it). */
+export interface TlsOptions {
+  key: string
+  cert: string
+  /** The host name in the base URLs, e.g. `emulator.test` (reached through a proxy that knows it). */
+  hostname: string
+}
+
 export class ApiServer {
-  private readonly server: http.Server
+  private readonly server: http.Server | https.Server
   private readonly timers = new Set<NodeJS.Timeout>()
   /** Releases of the requests held open for kill tests. */
   private readonly held = new Set<() => void>()
@@ -50,11 +59,13 @@ export class ApiServer {
 
   constructor(
     private readonly handler: ApiHandler,
-    private readonly control: Control
+    private readonly control: Control,
+    private readonly tls?: TlsOptions
   ) {
-    this.server = http.createServer((req, res) => {
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.serve(req, res).catch(() => res.destroy())
-    })
+    }
+    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener)
   }
 
   async listen(port = 0): Promise<string> {
@@ -63,7 +74,8 @@ export class ApiServer {
       this.server.listen(port, '127.0.0.1', () => resolve())
     })
     const { port: bound } = this.server.address() as AddressInfo
-    this.base = `http://127.0.0.1:${bound}${PREFIXES[this.handler.api]}`
+    const origin = this.tls ? `https://${this.tls.hostname}:${bound}` : `http://127.0.0.1:${bound}`
+    this.base = `${origin}${PREFIXES[this.handler.api]}`
     return this.base
   }
 

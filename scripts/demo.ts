@@ -1,7 +1,7 @@
 // `npm run demo`: a whole rotation, end to end, against the emulator. It runs the committed
 // bundle exactly as a runner would and then shows, from the emulator's side, what happened.
 import { startEmulator, seedDemo } from '../emulator/index.js'
-import { findLeaks, runAction } from './lib/run-bundle.js'
+import { findLeaks, runAction, setTestNode } from './lib/run-bundle.js'
 
 const ID_NAME = 'PLANETSCALE_SERVICE_TOKEN_ID'
 const TOKEN_NAME = 'PLANETSCALE_SERVICE_TOKEN'
@@ -17,6 +17,8 @@ const check = (what: string, ok: boolean): void => {
 const fingerprint = (secret: string | undefined): string =>
   secret ? `${secret.slice(0, 11)}… (${secret.length} chars)` : '(none)'
 
+// The runner gives the action Node 24, so every run below uses it (scripts/node24.sh installs it once).
+const node = setTestNode()
 const emu = await startEmulator({ latencyMs: Number(process.env.DEMO_LATENCY_MS ?? 20) })
 try {
   const seed = seedDemo(emu)
@@ -35,6 +37,7 @@ try {
   for (const access of accessesBefore) console.log(`    ${access}`)
 
   heading('Running dist/index.js as a runner would (INPUT_* variables, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY)')
+  console.log(`  under ${node}`)
   const inputs = {
     organization: seed.organization,
     'service-token-id': seed.token.id,

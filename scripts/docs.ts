@@ -197,7 +197,7 @@ export function inputsTable(inputs: ActionInput[]): string {
  * action.yml without its line (or a line left for a removed input) fails `npm run docs`.
  */
 export const README_SUMMARIES: Readonly<Record<string, string>> = {
-  command: '`rotate`, `create`, `job-token`, `list` or `delete`.',
+  command: '`rotate`, `create`, `job-token`, `list`, `delete` or `audit`.',
   organization: 'PlanetScale organization name.',
   'service-token-id': 'ID of the service token the action authenticates with.',
   'service-token': 'Secret value of that token (from `secrets.*`).',
@@ -217,6 +217,11 @@ export const README_SUMMARIES: Readonly<Record<string, string>> = {
     'Variable that records rotations (`repo:`, `environment:` or `org:` scope), or `none`. Default: this repository.',
   'dry-run': 'Check everything, print the plan, change nothing.',
   'export-env': '`job-token`: export the pair to later steps as `id-secret-name` / `token-secret-name`.',
+  'max-age': '`audit`: older is `stale`.',
+  'unused-for': '`audit`: idle this long is `unused`.',
+  'fail-on': '`audit`: rules that fail the step, e.g. `unused,no-expiry`.',
+  'delete-unused': '`audit`: delete unused tokens nothing protects.',
+  ignore: '`audit`: token IDs or name patterns to leave alone.',
   'planetscale-api-url': 'PlanetScale API base URL.',
   'github-api-url': 'GitHub API base URL (GHES). Default: `$GITHUB_API_URL`, else api.github.com.'
 }

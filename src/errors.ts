@@ -26,6 +26,12 @@ export class PlanetScaleError extends Error {
   }
 }
 
+/**
+ * PlanetScale refused a grant although the credentials work: the grant endpoint is not in its
+ * published reference and may be closed to service tokens. Reported once, not per grant.
+ */
+export class GrantRefusedError extends PlanetScaleError {}
+
 export class GitHubTargetError extends Error {
   override readonly name = 'GitHubTargetError'
   constructor(
@@ -67,4 +73,16 @@ export async function allOrReport<T extends readonly unknown[]>(
     )
   }
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T
+}
+
+/** An API answered with a redirect, which no client of this action follows (it would carry the credentials). */
+export class RedirectRefusedError extends Error {
+  override readonly name = 'RedirectRefusedError'
+  constructor(
+    message: string,
+    /** The 3xx status; not `status`, so that no retry plugin takes it for a failure worth retrying. */
+    readonly redirectStatus: number
+  ) {
+    super(message)
+  }
 }

@@ -5,9 +5,11 @@ import * as core from '@actions/core'
 import { HANDLERS, type CommandDeps } from './commands/index.js'
 import { JOB_TOKEN_STATE, jobTokenPost } from './commands/job-token.js'
 import { errorMessage } from './errors.js'
-import { createOctokit } from './github/octokit.js'
+import type { createOctokit } from './github/octokit.js'
 import { createSecretsApi } from './github/secrets.js'
+import { withRunContext, type RunContext } from './github/run-env.js'
 import { createVariableStore } from './github/variables.js'
+import { proxySettingsWarning, routeTo } from './net/fetch.js'
 import type { SecretsApi } from './github/types.js'
 import type { Command, Config } from './inputs/config.js'
 import { parseInputs } from './inputs/index.js'
@@ -55,10 +57,12 @@ export async function run(env: Record<string, string | undefined> = process.env)
 
   let command: Command | undefined
   try {
-    const config = parseInputs((name) => core.getInput(name), env, new Date())
+    const github = await loadGitHub()
+    const config = parseInputs((name) => core.getInput(name), withRunContext(env, github.run), new Date())
     command = config.command
+    describeRoutes(config, env, log)
     const deps: CommandDeps = {
-      ...createDeps(config, { cancel: cancel.signal, log, mask }),
+      ...createDeps(config, { cancel: cancel.signal, log, mask }, github),
       io: {
         setOutput: (name, value) => core.setOutput(name, redactor.redact(value)),
         setSecretOutput: (name, value) => {
@@ -95,11 +99,54 @@ async function runPost(env: Record<string, string | undefined>, log: Logger, mas
   const state = (name: string) => core.getState(name)
   if (state(JOB_TOKEN_STATE.marker) === '') return
   try {
-    const config = parseInputs((name) => core.getInput(name), env, new Date())
+    const { run } = await loadGitHub()
+    const config = parseInputs((name) => core.getInput(name), withRunContext(env, run), new Date())
     const planetscale = planetscaleClient(config, config.credentials, log, mask)
     await jobTokenPost(state, { planetscale, log, now: () => new Date() })
   } catch (error) {
     log.warning(`The post step could not delete this job's token: ${errorMessage(error)}`)
+  }
+}
+
+interface GitHubModules {
+  /** undefined when @actions/github could not load (see loadGitHub). */
+  run: RunContext | undefined
+  createOctokit: typeof createOctokit
+}
+
+/**
+ * @actions/github, loaded after the secrets are masked and only here: when it loads it builds a
+ * default client from GITHUB_API_URL and throws on one that is not a URL. The inputs are then
+ * parsed without its context, so that such a value is reported as the input error it is; a
+ * command that needs the client later gets the same explanation.
+ */
+async function loadGitHub(): Promise<GitHubModules> {
+  try {
+    const [context, octokit] = await Promise.all([import('./github/context.js'), import('./github/octokit.js')])
+    return { run: context.runContext(), createOctokit: octokit.createOctokit }
+  } catch (error) {
+    const failed = (): never => {
+      throw new Error(
+        `@actions/github could not load (${errorMessage(error)}): check the runner variable GITHUB_API_URL, ` +
+          'which must be the API URL (GHES: https://HOST/api/v3).'
+      )
+    }
+    return { run: undefined, createOctokit: failed }
+  }
+}
+
+/**
+ * Says which API goes through which proxy (or why the proxy settings cannot apply): the first
+ * thing to check on a self-hosted runner.
+ */
+function describeRoutes(config: Config, env: Record<string, string | undefined>, log: Logger): void {
+  const warning = proxySettingsWarning(env)
+  if (warning) log.warning(warning)
+  const apis: [string, string][] = [['PlanetScale', config.planetscaleApiUrl]]
+  if (config.githubToken !== undefined) apis.push(['GitHub', config.githubApiUrl])
+  for (const [name, url] of apis) {
+    const { proxy } = routeTo(url)
+    if (proxy) log.info(`${name} (${new URL(url).host}) is reached through the proxy ${proxy}.`)
   }
 }
 
@@ -119,12 +166,15 @@ interface Runtime {
 }
 
 /** The real dependencies of a parsed configuration. */
-function createDeps(config: Config, runtime: Runtime): Omit<CommandDeps, 'io'> {
+function createDeps(config: Config, runtime: Runtime, modules: GitHubModules): Omit<CommandDeps, 'io'> {
   const { tuning } = config
   const { log } = runtime
   const pacer = createWritePacer({ spacingMs: tuning.writeSpacingMs })
   const planetscaleAs = (credentials: Credentials) => planetscaleClient(config, credentials, log, runtime.mask)
-  const github = config.githubToken === undefined ? undefined : createGitHub(config, config.githubToken, log, pacer)
+  const github =
+    config.githubToken === undefined
+      ? undefined
+      : createGitHub(config, config.githubToken, log, pacer, modules.createOctokit)
   return {
     planetscale: planetscaleAs(config.credentials),
     planetscaleAs,
@@ -159,7 +209,13 @@ function planetscaleClient(config: Config, credentials: Credentials, log: Logger
 }
 
 /** One GitHub client for the secrets and the journal, which also learns when its token expires. */
-function createGitHub(config: Config, token: string, log: Logger, pacer: WritePacer) {
+function createGitHub(
+  config: Config,
+  token: string,
+  log: Logger,
+  pacer: WritePacer,
+  createOctokit: GitHubModules['createOctokit']
+) {
   let expiresAt: Date | undefined
   const octokit = createOctokit({
     token,
@@ -183,5 +239,6 @@ function createGitHub(config: Config, token: string, log: Logger, pacer: WritePa
 
 /** For the commands that write no secrets (the parser requires a github-token whenever there are targets). */
 const noSecrets: SecretsApi = {
-  prepare: () => Promise.reject(new Error('no targets configured'))
+  prepare: () => Promise.reject(new Error('no targets configured')),
+  findShadowedCopies: () => Promise.resolve({ copies: [], unchecked: [], notes: [] })
 }

@@ -27,6 +27,11 @@ describe('action.yml as documented', () => {
       'journal',
       'dry-run',
       'export-env',
+      'max-age',
+      'unused-for',
+      'fail-on',
+      'delete-unused',
+      'ignore',
       'planetscale-api-url',
       'github-api-url'
     ])
@@ -41,7 +46,10 @@ describe('action.yml as documented', () => {
         'targets-written',
         'token',
         'token-id',
-        'tokens'
+        'tokens',
+        'findings',
+        'findings-count',
+        'deleted'
       ].sort()
     )
     expect(actionYml).toMatch(/using: node24\n\s+main: dist\/index\.js/)
@@ -201,6 +209,11 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('the adopter docs', () => {
+  test('README.md names every output (its list is written by hand; docs/inputs.md has the table)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    expect(meta.outputs.map((o) => o.name).filter((name) => !readme.includes(`\`${name}\``))).toEqual([])
+  })
+
   test(`README.md is at most ${README_LIMIT_BYTES} bytes`, () => {
     const size = statSync(join(root, 'README.md')).size
     expect({ file: 'README.md', bytes: size, fits: size <= README_LIMIT_BYTES }).toEqual({

@@ -43,7 +43,38 @@ const CASES: Case[] = [
     name: 'a service-token with a line break in it',
     inputs: (s) => ({ 'service-token': `${s.token.token}\nextra` }),
     input: 'service-token',
-    says: /whitespace \(the value is not shown\)/
+    says: /control character \(a line break\) at position \d+ \(the value is not shown\)/
+  },
+  {
+    name: 'a github-token carrying a header after CR LF (header injection)',
+    inputs: (s) => ({ 'github-token': `${s.githubToken}\r\nX-Injected: yes` }),
+    input: 'github-token',
+    says: /control character \(a carriage return\) at position \d+ \(the value is not shown\)/,
+    hidden: 'X-Injected'
+  },
+  {
+    name: 'an organization that is a path step ("..")',
+    inputs: () => ({ organization: '..' }),
+    input: 'organization',
+    says: /is a path step/
+  },
+  {
+    name: 'an organization with a look-alike letter (Cyrillic "а")',
+    inputs: () => ({ organization: '\u0430cme' }),
+    input: 'organization',
+    says: /has "\\u0430" \(a non-ASCII character\) at position 1/
+  },
+  {
+    name: 'an organization with a query in it',
+    inputs: () => ({ organization: 'acme?admin=1' }),
+    input: 'organization',
+    says: /has "\?" at position 5, which starts a URL query/
+  },
+  {
+    name: 'a token-id that is a path step ("..")',
+    inputs: () => ({ 'token-id': '..' }),
+    input: 'token-id',
+    says: /the ID is a path step/
   },
   {
     name: 'a token secret pasted into service-token-id',
@@ -77,6 +108,18 @@ const CASES: Case[] = [
     name: 'environment: without an environment',
     inputs: () => ({ targets: 'environment:acme/api' }),
     input: 'targets'
+  },
+  {
+    name: 'environment: ".." (the request would reach the repository\'s own secrets)',
+    inputs: () => ({ targets: 'repo:acme/api\nenvironment:acme/api/..' }),
+    input: 'targets',
+    says: /line 2 .*environment name ".." is a path step/
+  },
+  {
+    name: 'a journal in environment "."',
+    inputs: () => ({ journal: 'environment:acme/api/.' }),
+    input: 'journal',
+    says: /environment name "\." is a path step/
   },
   { name: 'org: without an organization', inputs: () => ({ targets: 'org:' }), input: 'targets' },
   {
@@ -268,7 +311,9 @@ describe('bad input: exit 1, the input named, nothing changed', () => {
         const message = annotations(run, 'error').join('\n')
         expect({ code: run.code, message }).toEqual({ code: 1, message: expect.stringContaining(`"${c.input}"`) })
         if (c.says) expect(message).toMatch(c.says)
-        // The message is the only thing that went wrong: nothing was created, granted, written or deleted.
+        // Refused before any request: none reached either API, so nothing was created, granted,
+        // written or deleted.
+        expect(s.emu.log).toEqual([])
         expect(writes(s.emu)).toEqual([])
         expect(s.emu.snapshot()).toEqual(before)
         expect(findLeaks(run, [...s.secrets(), ...(c.hidden ? [c.hidden] : [])])).toEqual([])

@@ -209,6 +209,19 @@ function classify(entry: LogEntry, template: string, nth: number, newId: string)
   throw new Error(`fault matrix: no row kind for ${entry.api} ${entry.method} ${entry.path}; teach classify() about it`)
 }
 
+/**
+ * The check step's lists of secret names at scopes that override the targets (shadowed copies): no
+ * change depends on them (a list that fails is a note, never a stop), so they are not rows; the
+ * shadowing suite (secret-scopes.test.ts) gives them their faults.
+ */
+function isShadowingRead(entry: LogEntry): boolean {
+  return (
+    entry.api === 'github' &&
+    entry.method === 'GET' &&
+    /^\/repos\/[^/]+\/[^/]+\/(environments|environments\/[^/]+\/secrets|actions\/secrets)$/.test(entry.path)
+  )
+}
+
 /** A run's calls as templates with their nth, in arrival order. */
 function templatesOf(log: LogEntry[], oldId: string, newId: string): { entry: LogEntry; call: CallTemplate }[] {
   const seen = new Map<string, number>()
@@ -248,7 +261,11 @@ export async function discoverRows(targets: readonly string[]): Promise<{ rows: 
       throw new Error(`fault matrix: the clean run failed (exit ${run.code}): ${problems.join('; ')}`)
     const newId = s.emu.planetscale.tokens('acme').find((t) => t.id !== s.token.id)?.id
     if (!newId) throw new Error('fault matrix: the clean run left no new token')
-    const calls = templatesOf(s.emu.log, s.token.id, newId)
+    const calls = templatesOf(
+      s.emu.log.filter((e) => !isShadowingRead(e)),
+      s.token.id,
+      newId
+    )
     const rows: Row[] = calls.map(({ entry, call }) => ({
       ...classify(entry, call.template, call.nth, newId),
       call,

@@ -1,7 +1,7 @@
 // Scenarios for the end-to-end tests: an emulator seeded with a self-rotating token whose pair the
 // targets hold, and the contract's invariants checked from the emulator's state.
 import { afterEach, expect } from '@jest/globals'
-import { seedDemo, startEmulator, type AccessSpec, type LogEntry } from '../../emulator/index.js'
+import { seedDemo, startEmulator, type AccessSpec, type EmulatorOptions, type LogEntry } from '../../emulator/index.js'
 import type { ActionRun } from '../../scripts/lib/run-bundle.js'
 export {
   BUNDLE,
@@ -383,8 +383,8 @@ export function annotations(run: Pick<ActionRun, 'stdout'>, kind: 'error' | 'war
 }
 
 /** The demo's data set (emulator/seed.ts, as `npm run demo` uses it): its repository and environment hold the pair. */
-export async function startDemoScenario(): Promise<Scenario> {
-  const emu = await startEmulator()
+export async function startDemoScenario(options: EmulatorOptions = {}): Promise<Scenario> {
+  const emu = await startEmulator(options)
   const seed = seedDemo(emu)
   // invariantViolations() looks for orphans in ORG.
   if (seed.organization !== ORG)

@@ -14,10 +14,17 @@ function jobInputs(s: Scenario, extra: Record<string, string> = {}): Record<stri
 describe('job-token', () => {
   test('main makes a token for this job and exports it; post deletes it', async () => {
     const s = await start()
-    const env = { ...s.env, GITHUB_RUN_ID: '777', GITHUB_RUN_ATTEMPT: '2' }
+    const env = {
+      ...s.env,
+      GITHUB_RUN_ID: '777',
+      GITHUB_RUN_ATTEMPT: '2',
+      GITHUB_SERVER_URL: 'https://ghe.example'
+    }
     const main = await runAction(jobInputs(s), { env })
     expect({ code: main.code, message: failure(main) }).toEqual({ code: 0, message: '' })
     const id = main.outputs['token-id']!
+    // The summary links the token to its run, on the runner's server (@actions/github's context).
+    expect(main.summary).toContain('(https://ghe.example/acme/api/actions/runs/777/attempts/2)')
     const token = s.emu.planetscale.token(id)!
     expect(token.name).toMatch(/^github-actions\/acme\/api\/run-777-2 r-[0-9a-f]{10}$/)
     expect(s.emu.planetscale.accessSet(id)).toEqual(['database:app-db:connect_branch', 'database:app-db:read_branch'])

@@ -261,3 +261,48 @@ describe('GitHub organization secrets: visibility', () => {
     expect(() => emu.github.putSecretPlain('repo:nope/nope', 'X', 'v')).toThrow(/no GitHub scope/)
   })
 })
+
+describe('GitHub: what the check for shadowed copies lists', () => {
+  test('environments of a repository: paged, names and times only; 404 for a repository the token cannot see', async () => {
+    emu.github.addEnvironment('acme/api', 'staging')
+    const first = await gh(emu, 'GET', '/repos/acme/api/environments?per_page=2&page=1', seed.githubToken)
+    expect(first.status).toBe(200)
+    expect(first.json).toEqual({
+      total_count: 3,
+      environments: [
+        { name: 'preview/pr-1', created_at: expect.stringMatching(/Z$/), updated_at: expect.stringMatching(/Z$/) },
+        { name: 'production', created_at: expect.any(String), updated_at: expect.any(String) }
+      ]
+    })
+    const second = await gh(emu, 'GET', '/repos/acme/api/environments?per_page=2&page=2', seed.githubToken)
+    expect(second.json.environments.map((e: { name: string }) => e.name)).toEqual(['staging'])
+
+    emu.github.addRepository('other/repo', { environments: ['x'] })
+    emu.github.addToken('ghs_apiOnly', { scopes: ['repo:acme/api'] })
+    expect((await gh(emu, 'GET', '/repos/other/repo/environments', 'ghs_apiOnly')).status).toBe(404)
+    expect((await gh(emu, 'GET', '/repos/acme/api/environments', 'ghs_apiOnly')).status).toBe(200)
+  })
+
+  test('secrets of an environment: names and times, never values; 403 without access to it', async () => {
+    emu.github.putSecretPlain('environment:acme/api/production', 'PSCALE', 'the-value')
+    const list = await gh(emu, 'GET', '/repos/acme/api/environments/production/secrets', seed.githubToken)
+    expect(list.json).toEqual({
+      total_count: 1,
+      secrets: [{ name: 'PSCALE', created_at: expect.any(String), updated_at: expect.any(String) }]
+    })
+    expect(list.text).not.toContain('the-value')
+    emu.github.addToken('ghs_apiOnly', { scopes: ['repo:acme/api'] })
+    expect((await gh(emu, 'GET', '/repos/acme/api/environments/production/secrets', 'ghs_apiOnly')).status).toBe(403)
+  })
+
+  test('setDependabot(false): every Dependabot endpoint answers 404, as a GHES without it; Actions still work', async () => {
+    emu.github.setDependabot(false)
+    for (const path of ['/repos/acme/api/dependabot/secrets/public-key', '/orgs/acme/dependabot/secrets/public-key']) {
+      expect((await gh(emu, 'GET', path, seed.githubToken)).status).toBe(404)
+    }
+    expect((await putSecret(emu, seed.githubToken, '/repos/acme/api/dependabot', 'X', 'v')).status).toBe(404)
+    expect((await gh(emu, 'GET', '/repos/acme/api/actions/secrets/public-key', seed.githubToken)).status).toBe(200)
+    emu.github.setDependabot(true)
+    expect((await gh(emu, 'GET', '/repos/acme/api/dependabot/secrets/public-key', seed.githubToken)).status).toBe(200)
+  })
+})

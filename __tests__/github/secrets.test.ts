@@ -509,3 +509,77 @@ test('the base URL may end with a slash', async () => {
   await harness({ baseUrl: `${ORIGIN}${PREFIX}/` }).secrets.prepare(repoTarget, [])
   expect(api.isDone()).toBe(true)
 })
+
+describe('a GitHub Enterprise Server without Dependabot', () => {
+  const NOT_FOUND = { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }
+
+  async function failure(spec: TargetSpec): Promise<Error & Record<string, unknown>> {
+    const error = (await harness()
+      .secrets.prepare(spec, ['A'])
+      .catch((e: unknown) => e)) as Error & Record<string, unknown>
+    expect(error).toMatchObject({ name: 'GitHubTargetError', target: spec.label, step: 'read public key', status: 404 })
+    return error
+  }
+
+  test('dependabot: 404 while the same repository’s Actions key is readable → Dependabot is not available', async () => {
+    const pair = await keyPair()
+    const api = github()
+      .get(`${scopePaths.dependabot}/secrets/public-key`)
+      .reply(404, NOT_FOUND)
+      .get(`${scopePaths.repo}/secrets/public-key`)
+      .reply(200, pair.body)
+      .get(`${PREFIX}/repos/acme/api`)
+      .reply(200, { id: 1, name: 'api', private: false })
+    const error = await failure(dependabotTarget)
+    expect(api.isDone()).toBe(true)
+    expect(error.message).toBe(
+      'dependabot:acme/api: read public key failed (HTTP 404 "Not Found"). Dependabot secrets are not available for ' +
+        "repository acme/api on this GitHub server: the repository's Actions secrets can be read, but its Dependabot " +
+        'secrets answer 404, as on a GitHub Enterprise Server without Dependabot. Remove the dependabot:acme/api line ' +
+        "from `targets` (or ask the server's administrators to enable Dependabot)."
+    )
+  })
+
+  test('dependabot: a private repository the token sees is proof enough (a token without Actions secrets)', async () => {
+    github()
+      .get(`${scopePaths.dependabot}/secrets/public-key`)
+      .reply(404, NOT_FOUND)
+      .get(`${scopePaths.repo}/secrets/public-key`)
+      .reply(403, { message: 'Resource not accessible by integration' })
+      .get(`${PREFIX}/repos/acme/api`)
+      .reply(200, { id: 1, name: 'api', private: true })
+    expect((await failure(dependabotTarget)).message).toMatch(/Dependabot secrets are not available for repository/)
+  })
+
+  test('dependabot: nothing readable (a public repository proves nothing) → the usual advice, with the GHES hint', async () => {
+    github()
+      .get(`${scopePaths.dependabot}/secrets/public-key`)
+      .reply(404, NOT_FOUND)
+      .get(`${scopePaths.repo}/secrets/public-key`)
+      .reply(404, NOT_FOUND)
+      .get(`${PREFIX}/repos/acme/api`)
+      .reply(200, { id: 1, name: 'api', private: false })
+    const { message } = await failure(dependabotTarget)
+    expect(message).toMatch(/Repository acme\/api does not exist or the github-token cannot see it/)
+    expect(message).toMatch(/On a GitHub Enterprise Server without Dependabot, GitHub answers 404 here too/)
+    expect(message).not.toMatch(/are not available/)
+  })
+
+  test('dependabot-org: 404 while the organization’s Actions key is readable → not available', async () => {
+    const pair = await keyPair()
+    github()
+      .get(`${scopePaths['dependabot-org']}/secrets/public-key`)
+      .reply(404, NOT_FOUND)
+      .get(`${scopePaths.org}/secrets/public-key`)
+      .reply(200, pair.body)
+    expect((await failure(dependabotOrgTarget)).message).toMatch(
+      /^dependabot-org:acme: read public key failed \(HTTP 404 "Not Found"\)\. Dependabot secrets are not available for organization acme .*Remove the dependabot-org:acme line/
+    )
+  })
+
+  test('a repository target’s 404 is not probed: it is about the repository', async () => {
+    const api = github().get(`${scopePaths.repo}/secrets/public-key`).reply(404, NOT_FOUND)
+    expect((await failure(repoTarget)).message).not.toMatch(/Dependabot/)
+    expect(api.isDone()).toBe(true)
+  })
+})

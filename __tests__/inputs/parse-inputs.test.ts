@@ -114,10 +114,10 @@ describe('required values', () => {
   })
 
   test.each([
-    ['organization', 'my org', 'must not contain whitespace'],
-    ['organization', 'acme/evil', 'must not contain whitespace or "/"'],
+    ['organization', 'my org', 'has "\\u0020" (a space) at position 3'],
+    ['organization', 'acme/evil', 'has "/" at position 5, which separates URL path segments'],
     ['service-token-id', 'abc def', 'contains whitespace'],
-    ['token-id', 'abc\tdef', 'contains whitespace']
+    ['token-id', 'abc def', 'contains whitespace']
   ])('%s %j is rejected', (input, raw, fragment) => {
     const error = inputError(() => parse({ [input]: raw }))
     expect(error.input).toBe(input)

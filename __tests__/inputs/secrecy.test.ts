@@ -6,7 +6,7 @@ import { GITHUB_TOKEN, inputError, parse, SERVICE_TOKEN } from './helpers.js'
 describe('secret inputs are never echoed', () => {
   test.each([
     ['service-token', `${SERVICE_TOKEN} trailing`],
-    ['service-token', `pscale_tkn_first\npscale_tkn_second`],
+    ['service-token', `pscale_tkn_first\u00a0pscale_tkn_second`],
     ['github-token', `${GITHUB_TOKEN} extra`],
     ['github-token', 'hunter2 correcthorsebattery']
   ])('%s with whitespace inside: %#', (input, raw) => {

@@ -83,7 +83,7 @@ describe('lines and comments', () => {
     expect(error.message).toContain('line 3 "org:acme#x": organization "acme#x"')
   })
 
-  test('an environment name may contain # when it is not after a space', () => {
+  test('an environment name may contain # when it is not after a space (Octokit encodes it)', () => {
     expect(parseTargets('environment:acme/api/prod#2')[0]).toMatchObject({ environment: 'prod#2' })
   })
 

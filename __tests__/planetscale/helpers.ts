@@ -96,6 +96,7 @@ export async function failure(promise: Promise<unknown>): Promise<PlanetScaleErr
   return planetScaleError
 }
 
+/** A token record as `GET .../service-tokens/{id}` answers it; with an (empty) access list unless `extra` says otherwise. */
 export const token = (id: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   id,
   name: `github-actions/${id}`,
@@ -105,6 +106,7 @@ export const token = (id: string, extra: Record<string, unknown> = {}): Record<s
   updated_at: '2026-11-22T06:00:00.000Z',
   expires_at: '2027-02-20T06:00:00.000Z',
   last_used_at: null,
+  service_token_accesses: [],
   ...extra
 })
 

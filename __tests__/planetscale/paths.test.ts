@@ -2,6 +2,7 @@
 import { describe, expect, test } from '@jest/globals'
 import {
   organizationsPath,
+  serviceTokenAccessPagePath,
   serviceTokenAccessPath,
   serviceTokenPath,
   serviceTokensPagePath,
@@ -16,6 +17,9 @@ describe('paths', () => {
     expect(serviceTokenPath('acme', '8x1k2abcd0ef')).toBe('/organizations/acme/service-tokens/8x1k2abcd0ef')
     expect(serviceTokenAccessPath('acme', '8x1k2abcd0ef')).toBe(
       '/organizations/acme/service-tokens/8x1k2abcd0ef/access'
+    )
+    expect(serviceTokenAccessPagePath('acme', '8x1k2abcd0ef', 2, 100)).toBe(
+      '/organizations/acme/service-tokens/8x1k2abcd0ef/access?page=2&per_page=100'
     )
   })
 

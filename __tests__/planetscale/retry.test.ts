@@ -232,10 +232,24 @@ describe('redirects', () => {
     expect(error.status).toBe(302)
     expect(error.message).toContain('HTTP 302')
     expect(error.message).toContain('does not follow')
-    expect(error.message).not.toContain('elsewhere')
+    // The error names where the redirect pointed, so the user can see what answered.
+    expect(error.message).toContain('redirect to https://elsewhere.test/v1/organizations')
     expect(h.sleeps).toEqual([])
     expect(scope.isDone()).toBe(true)
     expect(elsewhere.isDone()).toBe(false)
+  })
+
+  test('a 307 on the same origin is not followed either, and its token-shaped Location is redacted', async () => {
+    const scope = api()
+      .get('/v1/organizations')
+      .reply(307, '', { Location: `${ORIGIN}/v1/organizations?leak=pscale_tkn_${'x'.repeat(30)}` })
+    const again = api().get('/v1/organizations').query(true).reply(200, organizations)
+    const error = await failure(harness().client.listOrganizations())
+    expect(error.status).toBe(307)
+    expect(error.message).toContain('redirect to')
+    expect(error.message).not.toContain('pscale_tkn_x')
+    expect(scope.isDone()).toBe(true)
+    expect(again.isDone()).toBe(false)
   })
 })
 

@@ -2,6 +2,15 @@
 // secrets, a recording logger and a virtual clock. No HTTP, no timers: a run takes milliseconds.
 import { randomBytes } from 'node:crypto'
 import { GitHubTargetError, PlanetScaleError } from '../../src/errors.js'
+import {
+  findShadowing,
+  type OrgReach,
+  type Page,
+  type RepoRef,
+  type SecretEntry,
+  type ShadowCheck,
+  type ShadowReader
+} from '../../src/github/shadowing.js'
 import type { PreparedTarget, SecretsApi } from '../../src/github/types.js'
 import { parseTargets, type TargetSpec } from '../../src/inputs/targets.js'
 import type {
@@ -93,6 +102,8 @@ export class FakePlanetScale {
    * Off by default: the one-run tests predate it, and the action warns about recent use.
    */
   trackUse = false
+  /** What `GET /organizations` answers. */
+  organizations: string[] = [ORG]
   private readonly hooks: Hook[] = []
   private count = 0
 
@@ -182,7 +193,7 @@ export class FakePlanetScale {
       return token
     }
     return {
-      listOrganizations: () => call('listOrganizations', undefined, () => [ORG]),
+      listOrganizations: () => call('listOrganizations', undefined, () => [...this.organizations]),
       listTokens: () =>
         call('listTokens', undefined, () => [...this.tokens.values()].filter((t) => !t.deleted).map(record)),
       getToken: (id) => call('getToken', id, () => record(live(id, 'read token'))),
@@ -273,9 +284,18 @@ export interface WriteFault {
 }
 
 export class FakeSecrets implements SecretsApi {
-  /** target label → secret name → value. */
+  /**
+   * target label → secret name → value. Other scopes' secrets too (e.g. an environment that is not a
+   * target): the check for shadowed copies lists their names; an `environment:` key makes it exist.
+   */
   readonly stored = new Map<string, Map<string, string>>()
   readonly writes: Write[] = []
+  /** Lists the check for shadowed copies may not read (answered 403), by scope label or `environments:OWNER/REPO`. */
+  readonly unreadable = new Set<string>()
+  /** What each `org:` target's secrets reach; default: visibility private. */
+  orgReach: OrgReach = { kind: 'unlisted', visibility: 'private' }
+  /** Lists the check for shadowed copies read, one entry per page. */
+  readonly listings: string[] = []
   private readonly faults: Array<{
     target: string
     name: string
@@ -316,6 +336,42 @@ export class FakeSecrets implements SecretsApi {
 
   prepare(spec: TargetSpec): Promise<PreparedTarget> {
     return Promise.resolve({ spec, writeSecret: (name: string, value: string) => this.write(spec.label, name, value) })
+  }
+
+  findShadowedCopies(targets: readonly TargetSpec[], secretNames: readonly string[]): Promise<ShadowCheck> {
+    const reaches = new Map(targets.filter((t) => t.kind === 'org').map((t) => [t.label, () => this.orgReach]))
+    return findShadowing(this.reader(), targets, secretNames, reaches)
+  }
+
+  /** The three lists, read from `stored` (every secret reads as last written at NOW: the fake keeps no times). */
+  private reader(): ShadowReader {
+    const list = <T>(key: string, items: T[]): Promise<Page<T>> => {
+      this.listings.push(key)
+      // Shaped like Octokit's RequestError, as src/github/errors.ts reads it.
+      const refused = Object.assign(new Error('Resource not accessible by integration'), {
+        status: 403,
+        response: { headers: {}, data: { message: 'Resource not accessible by integration' } }
+      })
+      if (this.unreadable.has(key)) return Promise.reject(refused)
+      return Promise.resolve({ totalCount: items.length, items })
+    }
+    const entries = (label: string): SecretEntry[] =>
+      [...(this.stored.get(label)?.keys() ?? [])].map((name) => ({ name, updatedAt: NOW }))
+    const repoName = (r: RepoRef) => `${r.owner}/${r.repo}`
+    return {
+      listEnvironments: (repo) => {
+        const prefix = `environment:${repoName(repo)}/`.toLowerCase()
+        const environments = [...this.stored.keys()]
+          .filter((label) => label.toLowerCase().startsWith(prefix))
+          .map((label) => label.slice(prefix.length))
+        return list(`environments:${repoName(repo)}`, environments)
+      },
+      listRepoSecrets: (repo) => list(`repo:${repoName(repo)}`, entries(`repo:${repoName(repo)}`)),
+      listEnvironmentSecrets: (repo, environment) => {
+        const label = `environment:${repoName(repo)}/${environment}`
+        return list(label, entries(label))
+      }
+    }
   }
 
   private async write(target: string, name: string, value: string): Promise<'created' | 'updated'> {

@@ -3,7 +3,7 @@
 // holds, which tokens are alive, who deleted what, and the report. Every run is also checked for
 // token values in the log, the report and error messages.
 import { describe, expect, test } from '@jest/globals'
-import { RotationError } from '../../src/errors.js'
+import { GrantRefusedError, RotationError } from '../../src/errors.js'
 import { looksLikeToken } from '../../src/redact.js'
 import { createWritePacer, type WritePacer } from '../../src/rotation/5-write-pacer.js'
 import { failureLines, type RunReport } from '../../src/rotation/7-report.js'
@@ -232,6 +232,40 @@ describe('rotate: the new token fails its set-up (discarded, no secret touched)'
     expect(s.ps.deletions).toEqual([{ id: created.id, by: OLD_ID }])
     expect(s.ps.alive(OLD_ID)).toBe(true)
     expect(s.secrets.writes).toEqual([])
+  })
+
+  test('PlanetScale refuses every grant to a service token: said once, the new token deleted', async () => {
+    const s = scenario()
+    const refusal = new GrantRefusedError(
+      'PlanetScale grant accesses failed: HTTP 403. PlanetScale refused to let a service token grant accesses.',
+      'grant accesses',
+      403
+    )
+    s.ps.fail('grantAccess', refusal, { times: Infinity })
+    const message = await runFailing(s)
+    const created = newToken(s)
+    expect(s.ps.calls.filter((c) => c.op === 'grantAccess').length).toBeGreaterThan(1)
+    expect(message.split('refused to let a service token grant accesses')).toHaveLength(2)
+    expect(message).not.toMatch(/problems/)
+    expect(message).toContain(`The new token ${created.id} was deleted again; no secret was changed.`)
+    expect(s.ps.deletions).toEqual([{ id: created.id, by: OLD_ID }])
+    expect(s.ps.alive(OLD_ID)).toBe(true)
+    expect(s.secrets.writes).toEqual([])
+  })
+
+  test('a refused grant beside a grant failing otherwise: the refusal first, the other listed', async () => {
+    const s = scenario()
+    const isApp = (c: { arg: unknown }) => (c.arg as { grant: { database: string } }).grant.database === 'app-db'
+    s.ps.fail('grantAccess', planetscaleError('grant access', 500), { when: isApp })
+    s.ps.fail('grantAccess', new GrantRefusedError('PlanetScale refused to let a service token grant.', 'g', 401), {
+      times: Infinity,
+      when: (c) => !isApp(c)
+    })
+    const message = await runFailing(s)
+    expect(message).toMatch(
+      /^PlanetScale refused to let a service token grant\.\nOther grants failed too:\n- .*HTTP 500/
+    )
+    expect(s.ps.alive(newToken(s).id)).toBe(false)
   })
 
   test('a grant fails and so does the delete: the message says how to delete the new token', async () => {
@@ -619,4 +653,22 @@ describe('create', () => {
     ])
     expect(occurrences(failureLines(report).join('\n'), ENV)).toBe(1)
   })
+})
+
+test('another organization: the names PlanetScale lists are quoted, one line, token-shaped ones redacted', async () => {
+  const s = scenario()
+  s.ps.organizations = [
+    'other-org',
+    `pscale_tkn_${'q'.repeat(32)}`,
+    'two\nlines',
+    ...Array.from({ length: 12 }, (_, i) => `o${i}`)
+  ]
+  const message = await runFailing(s)
+  expect(message).toContain('does not belong to the PlanetScale organization')
+  expect(message).toContain('"other-org"')
+  expect(message).toContain('"two\\nlines"')
+  expect(message).not.toContain('q'.repeat(32))
+  expect(message).toContain('and 5 more')
+  expect(message.split('\n')).toHaveLength(1)
+  expect(s.ps.created()).toEqual([])
 })

@@ -64,6 +64,7 @@ export class GitHubHandler implements ApiHandler {
     private readonly limits: RateLimits
   ) {
     this.router.add('GET', '/repos/:owner/:repo', (c) => this.getRepository(c))
+    this.router.add('GET', '/repos/:owner/:repo/environments', (c) => this.listEnvironments(c))
     for (const { kind, base } of FAMILIES) {
       const read = (c: Context, h: (s: Scope) => ApiResponse) => this.withScope(c, kind, 'read', h)
       const write = (c: Context, h: (s: Scope) => ApiResponse) => this.withScope(c, kind, 'write', h)
@@ -148,6 +149,21 @@ export class GitHubHandler implements ApiHandler {
     }
   }
 
+  /** Paged, by name; each environment's name and times only. */
+  private listEnvironments(ctx: Context): ApiResponse {
+    const repo = this.state.repository(ctx.params.owner ?? '', ctx.params.repo ?? '')
+    if (!repo || !this.state.canSeeRepository(ctx.grant, repo)) return NOT_FOUND
+    const paging = pageParams(ctx.request.query, 30)
+    if (!paging) return invalid('page and per_page must be positive integers.')
+    const all = [...repo.environments].sort(([a], [b]) => a.localeCompare(b))
+    const start = (paging.page - 1) * paging.perPage
+    const environments = all.slice(start, start + paging.perPage).map(([key, name]) => {
+      const at = githubTime(repo.environmentsCreatedAt.get(key) ?? 0)
+      return { name, created_at: at, updated_at: at }
+    })
+    return { status: 200, body: { total_count: all.length, environments } }
+  }
+
   /** Resolves the scope in the URL: 404 for what the token cannot see or what does not exist, 403 without permission. */
   private withScope(
     ctx: Context,
@@ -156,6 +172,7 @@ export class GitHubHandler implements ApiHandler {
     handler: (scope: Scope) => ApiResponse
   ): ApiResponse {
     const { params, grant } = ctx
+    if ((kind === 'dependabot' || kind === 'dependabot-org') && !this.state.dependabot) return NOT_FOUND
     let key: string
     if (isOrgKind(kind)) {
       const org = this.state.organization(params.org ?? '')

@@ -13,6 +13,8 @@ export interface RepoRecord {
   fullName: string
   /** lower-case name → name as registered (GitHub environment names are case-insensitive). */
   environments: Map<string, string>
+  /** lower-case name → when it was added (epoch ms). */
+  environmentsCreatedAt: Map<string, number>
 }
 
 export interface SecretRecord {
@@ -142,6 +144,8 @@ export class GitHubState {
   private readonly grants = new Map<string, TokenGrant>()
   private readonly keyIds = new Set<string>()
   private nextRepoId = 700_000_001
+  /** false: every Dependabot endpoint answers 404, as on a GitHub Enterprise Server without Dependabot. */
+  dependabot = true
 
   constructor(private readonly clock: () => number) {}
 
@@ -160,7 +164,7 @@ export class GitHubState {
     if (!owner || !name || rest.length > 0) throw new Error(`emulator: repository must be OWNER/REPO, got ${fullName}`)
     let repo = this.repos.get(fullName.toLowerCase())
     if (!repo) {
-      repo = { id: this.nextRepoId++, owner, name, fullName, environments: new Map() }
+      repo = { id: this.nextRepoId++, owner, name, fullName, environments: new Map(), environmentsCreatedAt: new Map() }
       this.repos.set(fullName.toLowerCase(), repo)
       this.addScope(`repo:${fullName}`, 'repo', owner, repo)
       this.addScope(`dependabot:${fullName}`, 'dependabot', owner, repo)
@@ -174,6 +178,7 @@ export class GitHubState {
     if (!repo) throw new Error(`emulator: no repository ${fullName} (addRepository first)`)
     if (repo.environments.has(environment.toLowerCase())) return
     repo.environments.set(environment.toLowerCase(), environment)
+    repo.environmentsCreatedAt.set(environment.toLowerCase(), this.clock())
     this.addScope(`environment:${repo.fullName}/${environment}`, 'environment', repo.owner, repo, environment)
   }
 

@@ -20,6 +20,12 @@ export const GRANT_FORBIDDEN_MESSAGE = 'You may only add service token accesses 
 
 const error = (status: number, code: string, message: string): ApiResponse => ({ status, body: { code, message } })
 const NOT_FOUND = error(404, 'not_found', 'Not Found')
+/** PlanetScale's answers for a request it refuses, by status. */
+const REFUSALS = {
+  401: error(401, 'unauthorized', 'Unauthorized'),
+  403: error(403, 'forbidden', 'Forbidden'),
+  404: NOT_FOUND
+} as const
 
 export class PlanetScaleHandler implements ApiHandler {
   readonly api = 'planetscale' as const
@@ -145,6 +151,8 @@ export class PlanetScaleHandler implements ApiHandler {
   }
 
   private changeAccesses(ctx: Context, change: 'grant' | 'revoke'): ApiResponse {
+    const refusal = this.state.settings.grantRefusalStatus
+    if (change === 'grant' && refusal !== null) return REFUSALS[refusal]
     if (!this.canOrg(ctx, 'write_service_tokens')) return this.forbidden()
     const target = this.target(ctx)
     if (!target) return NOT_FOUND

@@ -50,7 +50,7 @@ export function flatAccessJson(state: PlanetScaleState, org: OrganizationRecord,
   }
 }
 
-/** A service token; the secret only when `withSecret` (the create response). */
+/** A service token; the secrets only when `withSecret` (the create response). */
 export function tokenJson(state: PlanetScaleState, org: OrganizationRecord, token: TokenRecord, withSecret = false) {
   const displayName = token.name ?? token.id
   return {
@@ -59,7 +59,7 @@ export function tokenJson(state: PlanetScaleState, org: OrganizationRecord, toke
     name: token.name,
     display_name: displayName,
     token: withSecret ? token.secret : null,
-    plain_text_refresh_token: null,
+    plain_text_refresh_token: withSecret ? token.refreshToken : null,
     avatar_url: `https://app.planetscale.com/gravatar-fallback.png?id=${token.id}`,
     created_at: iso(token.createdAt),
     updated_at: iso(token.updatedAt),
@@ -68,7 +68,9 @@ export function tokenJson(state: PlanetScaleState, org: OrganizationRecord, toke
     actor_id: token.id,
     actor_display_name: displayName,
     actor_type: 'ServiceToken',
-    service_token_accesses: state.visibleAccesses(token).map((a) => accessJson(state, org, a))
+    ...(!state.settings.omitTokenAccesses && {
+      service_token_accesses: state.visibleAccesses(token).map((a) => accessJson(state, org, a))
+    })
   }
 }
 

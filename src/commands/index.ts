@@ -2,6 +2,7 @@
 import type { Command, Config } from '../inputs/config.js'
 import type { AppendSummary } from '../report/job-summary.js'
 import type { ProtocolDeps } from '../rotation/ports.js'
+import { auditCommand } from './audit.js'
 import { deleteCommand } from './delete.js'
 import { jobTokenCommand } from './job-token.js'
 import { listCommand } from './list.js'
@@ -35,5 +36,6 @@ export const HANDLERS: Record<Command, CommandHandler> = {
   create: createCommand,
   'job-token': jobTokenCommand,
   list: listCommand,
-  delete: deleteCommand
+  delete: deleteCommand,
+  audit: auditCommand
 }

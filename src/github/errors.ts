@@ -1,7 +1,8 @@
 // Turning a failed GitHub request into a GitHubTargetError a user can act on. Messages
 // carry the step, the target, the HTTP status and GitHub's short `message` field; never
 // a request or response body, never a token.
-import { GitHubTargetError } from '../errors.js'
+import { GitHubTargetError, RedirectRefusedError } from '../errors.js'
+import { certificateAdvice } from '../net/fetch.js'
 import { redactUntrusted } from '../redact.js'
 import type { TargetSpec } from '../inputs/targets.js'
 
@@ -65,6 +66,20 @@ export function httpStatus(error: unknown): number | undefined {
   return describe(error).status
 }
 
+/** A failure in a few words for a note, e.g. `HTTP 500 "Server Error"` or `no answer (socket hang up)`. */
+export function briefFailure(error: unknown): string {
+  const failure = describe(error)
+  const detail = sanitize(failure.message)
+  switch (failure.kind) {
+    case 'answered':
+      return `HTTP ${failure.status}${detail ? ` "${detail}"` : ''}`
+    case 'network':
+      return `GitHub did not answer (${detail})`
+    default:
+      return detail
+  }
+}
+
 /** GitHub's 422 for a value sealed with a key it no longer accepts. */
 export function isImproperlyEncrypted(error: unknown): boolean {
   const failure = describe(error)
@@ -115,10 +130,15 @@ function notFoundAdvice(spec: TargetSpec, step: string): string {
   }
   switch (spec.kind) {
     case 'repo':
-    case 'dependabot':
       return (
         `Repository ${spec.owner}/${spec.repo} does not exist or the github-token cannot see it ${hidden}: ` +
         'check the name and that the token (or GitHub App installation) has access to it.'
+      )
+    case 'dependabot':
+      return (
+        `Repository ${spec.owner}/${spec.repo} does not exist or the github-token cannot see it ${hidden}: ` +
+        'check the name and that the token (or GitHub App installation) has access to it. ' +
+        `${NO_DEPENDABOT_HINT}`
       )
     case 'environment':
       return (
@@ -131,9 +151,35 @@ function notFoundAdvice(spec: TargetSpec, step: string): string {
     case 'dependabot-org':
       return (
         `Organization ${spec.org} does not exist or the github-token cannot see it ${hidden}: ` +
-        'check the name and that the token (or GitHub App installation) has access to the organization.'
+        'check the name and that the token (or GitHub App installation) has access to the organization.' +
+        (spec.kind === 'dependabot-org' ? ` ${NO_DEPENDABOT_HINT}` : '')
       )
   }
+}
+
+const NO_DEPENDABOT_HINT =
+  'On a GitHub Enterprise Server without Dependabot, GitHub answers 404 here too: then remove the target.'
+
+/**
+ * The 404 a Dependabot public key answers on a server without Dependabot, once the same repository's
+ * (or organization's) Actions secrets have proven readable: the place exists, its Dependabot secrets do not.
+ */
+export function dependabotUnavailable(error: unknown, spec: TargetSpec): GitHubTargetError {
+  const step = 'read public key'
+  const [place, name] =
+    spec.kind === 'repo' || spec.kind === 'environment' || spec.kind === 'dependabot'
+      ? ['repository', `${spec.owner}/${spec.repo}`]
+      : ['organization', spec.org]
+  const detail = sanitize(describe(error).message)
+  return new GitHubTargetError(
+    `${spec.label}: ${step} failed (HTTP 404${detail ? ` "${detail}"` : ''}). Dependabot secrets are not ` +
+      `available for ${place} ${name} on this GitHub server: the ${place}'s Actions secrets can be read, but its ` +
+      'Dependabot secrets answer 404, as on a GitHub Enterprise Server without Dependabot. ' +
+      `Remove the ${spec.label} line from \`targets\` (or ask the server's administrators to enable Dependabot).`,
+    spec.label,
+    step,
+    404
+  )
 }
 
 function rateLimitDetail(headers: Record<string, string | undefined>): string | undefined {
@@ -193,6 +239,10 @@ function advice(
  */
 export function toTargetError(error: unknown, spec: TargetSpec, step: string): GitHubTargetError {
   if (error instanceof GitHubTargetError) return error
+  // Its message is ours and names where the redirect pointed: kept whole.
+  if (error instanceof RedirectRefusedError) {
+    return new GitHubTargetError(`${spec.label}: ${step} failed: ${error.message}`, spec.label, step, undefined)
+  }
   const failure = describe(error)
   const prefix = `${spec.label}: ${step} failed`
   const detail = sanitize(failure.message)
@@ -203,7 +253,10 @@ export function toTargetError(error: unknown, spec: TargetSpec, step: string): G
         `${prefix}: cancelled (${detail}) before GitHub confirmed; the secret may or may not have been written.`
       )
     case 'network':
-      return fail(`${prefix}: GitHub did not answer (${detail}). Check github-api-url and the network, then re-run.`)
+      return fail(
+        `${prefix}: GitHub did not answer (${detail}). Check github-api-url and the network, then re-run.` +
+          certificateAdvice(detail)
+      )
     case 'other':
       return fail(`${prefix}: ${detail}`)
     case 'answered':

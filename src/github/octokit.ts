@@ -1,10 +1,14 @@
-// The Octokit the secrets client runs on: retries for transient failures, waiting on
-// rate limits within a budget, and spaced writes.
-import { Octokit } from '@octokit/rest'
+// The Octokit the secrets client runs on: @actions/github's (the runner's proxy settings come
+// through our transport), retries for transient failures, waiting on rate limits within a
+// budget, spaced writes, and no redirect ever followed.
+import { getOctokit } from '@actions/github'
+import type { Octokit as CoreOctokit } from '@octokit/core'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 // The build plugin-throttling itself uses, so the bundle holds one copy.
 import Bottleneck from 'bottleneck/light.js'
+import { RedirectRefusedError } from '../errors.js'
+import { apiFetch, isRedirect, redirectTarget } from '../net/fetch.js'
 import type { Logger } from '../rotation/ports.js'
 import {
   DEFAULT_THROTTLE_LIMITS,
@@ -23,8 +27,7 @@ export const DEFAULT_RETRIES = 3
 // conflict (a variable that already exists) answers the same way every time.
 const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451]
 
-const GitHubOctokit = Octokit.plugin(tagSecondaryRateLimits, retry, throttling)
-export type GitHubClient = InstanceType<typeof GitHubOctokit>
+export type GitHubClient = ReturnType<typeof getOctokit>
 
 export interface OctokitOptions {
   token: string
@@ -51,40 +54,49 @@ export interface OctokitOptions {
 export function createOctokit(options: OctokitOptions): GitHubClient {
   const { log } = options
   const limits = { ...DEFAULT_THROTTLE_LIMITS, ...options.throttleLimits }
-  const octokit = new GitHubOctokit({
-    auth: options.token,
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    userAgent: options.userAgent,
-    // Octokit passes request options (headers, body) as a second argument; only the
-    // message is forwarded so no body reaches a log. Per-request lines and failures are
-    // debug: failures are raised as typed errors with advice.
-    log: {
-      debug: (message: string) => log.debug(message),
-      info: (message: string) => log.debug(message),
-      warn: (message: string) => log.warning(message),
-      error: (message: string) => log.debug(message)
+  const baseUrl = options.baseUrl.replace(/\/+$/, '')
+  const fetch = apiFetch(baseUrl)
+  const octokit = getOctokit(
+    options.token,
+    {
+      baseUrl,
+      userAgent: options.userAgent,
+      // Octokit passes request options (headers, body) as a second argument; only the
+      // message is forwarded so no body reaches a log. Per-request lines and failures are
+      // debug: failures are raised as typed errors with advice.
+      log: {
+        debug: (message: string) => log.debug(message),
+        info: (message: string) => log.debug(message),
+        warn: (message: string) => log.warning(message),
+        error: (message: string) => log.debug(message)
+      },
+      // The retry count goes to the plugin, not to `request.retries`: plugin-retry reads
+      // `request.retries` of *every* failed request, so as a default it would re-send even
+      // a 404 or 422 at once.
+      retry: {
+        retries: options.retries ?? DEFAULT_RETRIES,
+        doNotRetry: DO_NOT_RETRY,
+        retryAfterBaseValue: options.retryBaseMs ?? 1000
+      },
+      request: { fetch: options.requestTimeoutMs ? withTimeout(fetch, options.requestTimeoutMs) : fetch },
+      throttle: {
+        ...rateLimitHandlers(limits, log, options.onRateLimitWait),
+        // The plugin's shared default allows 10 requests at once; GitHub allows 100, and the
+        // check step reads every target's public key in parallel. The plugin reads every group
+        // from these options (its state), but types only some of them.
+        ...({ global: new Bottleneck.Group({ maxConcurrent: GLOBAL_CONCURRENCY }) } as object),
+        // Writes are spaced by the protocol's write pacer, which also decides their order (the
+        // second write of a pair first); the plugin's default write group would space them a
+        // second time, in arrival order, and would keep spacing them after a cancellation.
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
+      }
     },
-    // The retry count goes to the plugin, not to `request.retries`: plugin-retry reads
-    // `request.retries` of *every* failed request, so as a default it would re-send even
-    // a 404 or 422 at once.
-    retry: {
-      retries: options.retries ?? DEFAULT_RETRIES,
-      doNotRetry: DO_NOT_RETRY,
-      retryAfterBaseValue: options.retryBaseMs ?? 1000
-    },
-    request: options.requestTimeoutMs ? { fetch: fetchWithTimeout(options.requestTimeoutMs) } : {},
-    throttle: {
-      ...rateLimitHandlers(limits, log, options.onRateLimitWait),
-      // The plugin's shared default allows 10 requests at once; GitHub allows 100, and the
-      // check step reads every target's public key in parallel. The plugin reads every group
-      // from these options (its state), but types only some of them.
-      ...({ global: new Bottleneck.Group({ maxConcurrent: GLOBAL_CONCURRENCY }) } as object),
-      // Writes are spaced by the protocol's write pacer, which also decides their order (the
-      // second write of a pair first); the plugin's default write group would space them a
-      // second time, in arrival order, and would keep spacing them after a cancellation.
-      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
-    }
-  })
+    // First, so that a redirect is refused inside the retry plugin's reach: it is not retried.
+    refuseRedirects,
+    tagSecondaryRateLimits,
+    retry,
+    throttling
+  )
   // Every request carries GitHub's current media type and a pinned API version (the contract's network rules).
   octokit.hook.before('request', (request) => {
     request.headers.accept = 'application/vnd.github+json'
@@ -116,10 +128,28 @@ export function parseTokenExpiration(value: unknown): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at
 }
 
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
+function withTimeout(send: typeof fetch, timeoutMs: number): typeof fetch {
   return (input, init) => {
     const timeout = AbortSignal.timeout(timeoutMs)
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout
-    return fetch(input, { ...init, signal })
+    return send(input, { ...init, signal })
   }
+}
+
+/**
+ * Octokit takes a 3xx answer for a success (a secret PUT answered 307 would count as written).
+ * The transport never follows one; this turns it into an error that names where it pointed.
+ */
+function refuseRedirects(octokit: CoreOctokit): void {
+  octokit.hook.wrap('request', async (request, options) => {
+    const response = await request(options)
+    if (!isRedirect(response.status)) return response
+    const headers = response.headers as Record<string, string | undefined>
+    throw new RedirectRefusedError(
+      `GitHub answered ${options.method} ${options.url} with a redirect (HTTP ${response.status}) ` +
+        `to ${redirectTarget(headers.location)}; the action never follows a redirect, which would carry ` +
+        'the github-token along: check github-api-url (GHES: https://HOST/api/v3).',
+      response.status
+    )
+  })
 }

@@ -1,7 +1,8 @@
 // One secrets store/level of GitHub ("scope"): the Octokit calls that read its public
 // key and write a secret in it. Every scope has its own key.
-import type { Octokit } from '@octokit/rest'
+import type { GitHubClient as Octokit } from './octokit.js'
 import type { TargetSpec, Visibility } from '../inputs/targets.js'
+import type { SecretEntry, ShadowReader } from './shadowing.js'
 
 export interface PublicKey {
   key_id: string
@@ -35,11 +36,22 @@ export interface OrgScope extends Scope {
   /** `GET <scope>/secrets/{name}`: the existing secret's visibility. */
   getSecretVisibility(name: string): Promise<string>
   /** One page of `GET <scope>/secrets/{name}/repositories`. */
-  listSelectedRepositories(
-    name: string,
-    page: number,
-    perPage: number
-  ): Promise<{ total_count: number; repositoryIds: number[] }>
+  listSelectedRepositories(name: string, page: number, perPage: number): Promise<SelectedRepositories>
+}
+
+export interface SelectedRepositories {
+  total_count: number
+  /** `owner` and `repo` are absent when the answer leaves out the names (only the IDs are needed to write). */
+  repositories: { id: number; owner?: string; repo?: string }[]
+}
+
+type RepositoryJson = { id: number; name?: string; owner?: { login?: string } | null }
+
+function selected(data: { total_count: number; repositories: RepositoryJson[] }): SelectedRepositories {
+  return {
+    total_count: data.total_count,
+    repositories: data.repositories.map((r) => ({ id: r.id, owner: r.owner?.login, repo: r.name }))
+  }
 }
 
 export function scopeFor(octokit: Octokit, spec: TargetSpec): Scope | OrgScope {
@@ -92,10 +104,8 @@ export function scopeFor(octokit: Octokit, spec: TargetSpec): Scope | OrgScope {
           (await actions.createOrUpdateOrgSecret({ org, secret_name, ...sealed, ...requireAccess(access), request }))
             .status,
         getSecretVisibility: async (secret_name) => (await actions.getOrgSecret({ org, secret_name })).data.visibility,
-        listSelectedRepositories: async (secret_name, page, per_page) => {
-          const { data } = await actions.listSelectedReposForOrgSecret({ org, secret_name, page, per_page })
-          return { total_count: data.total_count, repositoryIds: data.repositories.map((r) => r.id) }
-        }
+        listSelectedRepositories: async (secret_name, page, per_page) =>
+          selected((await actions.listSelectedReposForOrgSecret({ org, secret_name, page, per_page })).data)
       }
     }
     case 'dependabot-org': {
@@ -116,10 +126,8 @@ export function scopeFor(octokit: Octokit, spec: TargetSpec): Scope | OrgScope {
           ).status,
         getSecretVisibility: async (secret_name) =>
           (await dependabot.getOrgSecret({ org, secret_name })).data.visibility,
-        listSelectedRepositories: async (secret_name, page, per_page) => {
-          const { data } = await dependabot.listSelectedReposForOrgSecret({ org, secret_name, page, per_page })
-          return { total_count: data.total_count, repositoryIds: data.repositories.map((r) => r.id) }
-        }
+        listSelectedRepositories: async (secret_name, page, per_page) =>
+          selected((await dependabot.listSelectedReposForOrgSecret({ org, secret_name, page, per_page })).data)
       }
     }
   }
@@ -133,4 +141,27 @@ function requireAccess(access: OrgAccess | undefined): OrgAccess {
   // An organization PUT without visibility would be rejected (and must never default).
   if (access === undefined) throw new Error('organization secret written without a settled visibility')
   return access
+}
+
+/** The lists the check for shadowed copies reads: names and times, never values. */
+export function shadowReader(octokit: Octokit): ShadowReader {
+  const { actions, repos } = octokit.rest
+  const entries = (secrets: { name: string; updated_at?: string }[]): SecretEntry[] =>
+    secrets.map((s) => ({ name: s.name, updatedAt: s.updated_at }))
+  return {
+    listEnvironments: async ({ owner, repo }, page, per_page) => {
+      const { data } = await repos.getAllEnvironments({ owner, repo, page, per_page })
+      const environments = data.environments ?? []
+      return { totalCount: data.total_count ?? environments.length, items: environments.map((e) => e.name) }
+    },
+    listRepoSecrets: async ({ owner, repo }, page, per_page) => {
+      const { data } = await actions.listRepoSecrets({ owner, repo, page, per_page })
+      return { totalCount: data.total_count, items: entries(data.secrets) }
+    },
+    // Octokit encodes the raw environment name once, as for the writes.
+    listEnvironmentSecrets: async ({ owner, repo }, environment_name, page, per_page) => {
+      const { data } = await actions.listEnvironmentSecrets({ owner, repo, environment_name, page, per_page })
+      return { totalCount: data.total_count, items: entries(data.secrets) }
+    }
+  }
 }

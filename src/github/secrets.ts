@@ -1,14 +1,24 @@
 // The SecretsApi: prepare a target (public key, organization visibility) during the
 // check step, then seal and write secrets into it.
-import type { Octokit } from '@octokit/rest'
+import type { GitHubClient as Octokit } from './octokit.js'
 import { GitHubTargetError } from '../errors.js'
 import { VISIBILITIES, type TargetSpec, type Visibility } from '../inputs/targets.js'
 import type { Logger } from '../rotation/ports.js'
 import type { PreparedTarget, SecretsApi } from './types.js'
-import { httpStatus, isAbort, isImproperlyEncrypted, toTargetError } from './errors.js'
+import { dependabotUnavailable, httpStatus, isAbort, isImproperlyEncrypted, toTargetError } from './errors.js'
 import { trackPrimaryBudget, WRITES_RESERVED_PER_TARGET } from './rate-limit.js'
 import { decodePublicKey, sealSecret, warmUpSealing } from './seal.js'
-import { isOrgScope, scopeFor, type OrgAccess, type OrgScope, type PublicKey, type Scope } from './scopes.js'
+import {
+  isOrgScope,
+  scopeFor,
+  shadowReader,
+  type OrgAccess,
+  type OrgScope,
+  type PublicKey,
+  type Scope,
+  type SelectedRepositories
+} from './scopes.js'
+import { findShadowing, type OrgReach, type RepoRef } from './shadowing.js'
 
 const PER_PAGE = 100
 
@@ -17,11 +27,19 @@ export interface SecretsApiOptions {
   log: Logger
 }
 
+/** What the check step settles for an organization target: how each secret is written, and whom it reaches. */
+interface OrgSettled {
+  accessFor(name: string): OrgAccess
+  reachFor(name: string): OrgReach
+}
+
 export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsApi {
   // Promises, so targets sharing a scope (or a repository) share one request, even
   // when prepared in parallel.
   const keys = new Map<string, Promise<PublicKey>>()
-  const repositoryIds = new Map<string, Promise<number>>()
+  const repositories = new Map<string, Promise<{ id: number; private: boolean }>>()
+  // Shared by the target's preparation and the check for shadowed copies.
+  const orgs = new Map<string, Promise<OrgSettled>>()
   const budget = trackPrimaryBudget(octokit)
   let targetsPrepared = 0
   let budgetReported = false
@@ -60,10 +78,36 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
     return publicKey(scope)
   }
 
-  function repositoryId(owner: string, repo: string): Promise<number> {
-    return shared(repositoryIds, `${owner}/${repo}`.toLowerCase(), async () => {
-      return (await octokit.rest.repos.get({ owner, repo })).data.id
+  function repository(owner: string, repo: string): Promise<{ id: number; private: boolean }> {
+    return shared(repositories, `${owner}/${repo}`.toLowerCase(), async () => {
+      const { data } = await octokit.rest.repos.get({ owner, repo })
+      return { id: data.id, private: data.private }
     })
+  }
+
+  /**
+   * A Dependabot public key answered 404: is the place there, with Actions secrets the token can read
+   * (or, for a repository, private and visible to the token)? Then Dependabot is what is missing.
+   */
+  async function dependabotMissing(spec: TargetSpec): Promise<boolean> {
+    const readable = (probe: Promise<unknown>) =>
+      probe.then(
+        () => true,
+        () => false
+      )
+    if (spec.kind === 'dependabot-org') {
+      return readable(publicKey(scopeFor(octokit, { kind: 'org', label: `org:${spec.org}`, org: spec.org })))
+    }
+    if (spec.kind !== 'dependabot') return false
+    const { owner, repo } = spec
+    const [actionsKey, privateRepo] = await Promise.all([
+      readable(publicKey(scopeFor(octokit, { kind: 'repo', label: `repo:${owner}/${repo}`, owner, repo }))),
+      repository(owner, repo).then(
+        (r) => r.private,
+        () => false
+      )
+    ])
+    return actionsKey || privateRepo
   }
 
   async function explicitAccess(spec: OrgTarget, visibility: Visibility): Promise<OrgAccess> {
@@ -73,7 +117,7 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
       names.map(async (name) => {
         const [owner, repo] = name.includes('/') ? splitOnce(name) : [spec.org, name]
         try {
-          return await repositoryId(owner, repo)
+          return (await repository(owner, repo)).id
         } catch (error) {
           throw toTargetError(error, spec, `resolve repository ${name}`)
         }
@@ -83,7 +127,11 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
   }
 
   /** Every PUT re-sets visibility, so an existing secret's access is read and sent back. */
-  async function existingAccess(spec: OrgTarget, scope: OrgScope, name: string): Promise<OrgAccess> {
+  async function existingAccess(
+    spec: OrgTarget,
+    scope: OrgScope,
+    name: string
+  ): Promise<{ access: OrgAccess; reach: OrgReach }> {
     const step = `read existing org secret ${name}`
     try {
       let visibility: string
@@ -92,7 +140,7 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
       } catch (error) {
         if (httpStatus(error) !== 404) throw error
         log.debug(`${spec.label}: ${name} is a new secret; it will be private`)
-        return { visibility: 'private' }
+        return { access: { visibility: 'private' }, reach: { kind: 'unlisted', visibility: 'private' } }
       }
       if (!isVisibility(visibility)) {
         throw new Error(
@@ -101,44 +149,56 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
         )
       }
       log.debug(`${spec.label}: ${name} exists with visibility ${visibility}; keeping it`)
-      if (visibility !== 'selected') return { visibility }
-      return { visibility, selected_repository_ids: await selectedRepositoryIds(scope, name) }
+      if (visibility !== 'selected') return { access: { visibility }, reach: { kind: 'unlisted', visibility } }
+      const selected = await selectedRepositories(scope, name)
+      return {
+        access: { visibility, selected_repository_ids: selected.map((r) => r.id) },
+        reach: {
+          kind: 'selected',
+          repositories: selected.flatMap(({ owner, repo }) => (owner && repo ? [{ owner, repo }] : []))
+        }
+      }
     } catch (error) {
       throw toTargetError(error, spec, step)
     }
   }
 
-  async function settleAccess(
-    spec: OrgTarget,
-    scope: OrgScope,
-    secretNames: readonly string[]
-  ): Promise<(name: string) => OrgAccess> {
+  async function settleAccess(spec: OrgTarget, scope: OrgScope, secretNames: readonly string[]): Promise<OrgSettled> {
     if (spec.visibility !== undefined) {
       const access = await explicitAccess(spec, spec.visibility)
-      return () => access
+      const reach = explicitReach(spec, spec.visibility)
+      return { accessFor: () => access, reachFor: () => reach }
     }
     const names = [...new Set(secretNames)]
     const settled = new Map(
       await Promise.all(names.map(async (name) => [name, await existingAccess(spec, scope, name)] as const))
     )
-    return (name) => {
-      const access = settled.get(name)
-      if (!access) throw new Error(`secret ${name} was not named when the target was prepared`)
-      return access
+    const of = (name: string) => {
+      const found = settled.get(name)
+      if (!found) throw new Error(`secret ${name} was not named when the target was prepared`)
+      return found
     }
+    return { accessFor: (name) => of(name).access, reachFor: (name) => of(name).reach }
+  }
+
+  function settle(spec: OrgTarget, scope: OrgScope, secretNames: readonly string[]): Promise<OrgSettled> {
+    const key = `${spec.label.toLowerCase()} ${[...new Set(secretNames)].join(',')}`
+    return shared(orgs, key, () => settleAccess(spec, scope, secretNames))
   }
 
   return {
     async prepare(spec, secretNames) {
       targetsPrepared++
       const scope = scopeFor(octokit, spec)
-      const keyRead = publicKey(scope).catch((error: unknown) => {
+      const keyRead = publicKey(scope).catch(async (error: unknown) => {
+        if (httpStatus(error) === 404 && (await dependabotMissing(spec))) throw dependabotUnavailable(error, spec)
         throw toTargetError(error, spec, 'read public key')
       })
-      const [, accessFor] = await Promise.all([
+      const [, org] = await Promise.all([
         keyRead,
-        isOrgScope(scope) && isOrgTarget(spec) ? settleAccess(spec, scope, secretNames) : undefined
+        isOrgScope(scope) && isOrgTarget(spec) ? settle(spec, scope, secretNames) : undefined
       ])
+      const accessFor = org?.accessFor
       checkBudget(spec)
 
       async function put(name: string, value: string, key: PublicKey, signal?: AbortSignal) {
@@ -173,8 +233,34 @@ export function createSecretsApi({ octokit, log }: SecretsApiOptions): SecretsAp
           }
         }
       } satisfies PreparedTarget
+    },
+
+    async findShadowedCopies(targets, secretNames) {
+      const reaches = new Map<string, (name: string) => OrgReach | undefined>()
+      await Promise.all(
+        targets.map(async (spec) => {
+          const scope = scopeFor(octokit, spec)
+          if (spec.kind !== 'org' || !isOrgScope(scope)) return
+          try {
+            reaches.set(spec.label, (await settle(spec, scope, secretNames)).reachFor)
+          } catch {
+            // The target's own preparation reports why its secrets could not be read.
+          }
+        })
+      )
+      return findShadowing(shadowReader(octokit), targets, secretNames, reaches)
     }
   }
+}
+
+/** Whom an organization secret with the visibility of its target line reaches. */
+function explicitReach(spec: OrgTarget, visibility: Visibility): OrgReach {
+  if (visibility !== 'selected') return { kind: 'unlisted', visibility }
+  const repositories: RepoRef[] = (spec.selectedRepositories ?? []).map((name) => {
+    const [owner, repo] = name.includes('/') ? splitOnce(name) : [spec.org, name]
+    return { owner, repo }
+  })
+  return { kind: 'selected', repositories }
 }
 
 type OrgTarget = Extract<TargetSpec, { kind: 'org' | 'dependabot-org' }>
@@ -199,14 +285,14 @@ function isVisibility(value: string): value is Visibility {
   return (VISIBILITIES as readonly string[]).includes(value)
 }
 
-async function selectedRepositoryIds(scope: OrgScope, name: string): Promise<number[]> {
+async function selectedRepositories(scope: OrgScope, name: string): Promise<SelectedRepositories['repositories']> {
   // Paged by number until a short page, not by Link headers: GHES proxies and the
   // emulator are not guaranteed to send them.
-  const ids: number[] = []
+  const all: SelectedRepositories['repositories'] = []
   for (let page = 1; ; page++) {
-    const { total_count, repositoryIds } = await scope.listSelectedRepositories(name, page, PER_PAGE)
-    ids.push(...repositoryIds)
-    if (repositoryIds.length < PER_PAGE || ids.length >= total_count) return ids
+    const { total_count, repositories } = await scope.listSelectedRepositories(name, page, PER_PAGE)
+    all.push(...repositories)
+    if (repositories.length < PER_PAGE || all.length >= total_count) return all
   }
 }
 

@@ -1,5 +1,6 @@
 // The secrets side of the protocol: a target made ready by the check step, and the API that prepares it.
 import type { TargetSpec } from '../inputs/targets.js'
+import type { ShadowCheck } from './shadowing.js'
 
 /**
  * A target after the check step: its public key is fetched and (for organizations)
@@ -18,4 +19,10 @@ export interface SecretsApi {
    * the target line names. Read-only.
    */
   prepare(spec: TargetSpec, secretNames: readonly string[]): Promise<PreparedTarget>
+  /**
+   * Same-named secrets at scopes that override the targets' (an environment's over its repository's,
+   * a repository's over its organization's) that this run does not write: names and times, never
+   * values. Read-only; a list it cannot read is reported as not checked, never thrown.
+   */
+  findShadowedCopies(targets: readonly TargetSpec[], secretNames: readonly string[]): Promise<ShadowCheck>
 }

@@ -1,9 +1,10 @@
 // The typed configuration every command runs from. Produced once by parseInputs().
 import type { Credentials, Grant } from '../planetscale/types.js'
+import type { AuditConfig } from './audit.js'
 import type { TargetSpec } from './targets.js'
 import type { Tuning } from './tuning.js'
 
-export const COMMANDS = ['rotate', 'create', 'job-token', 'list', 'delete'] as const
+export const COMMANDS = ['rotate', 'create', 'job-token', 'list', 'delete', 'audit'] as const
 export type Command = (typeof COMMANDS)[number]
 
 export type Ttl =
@@ -59,6 +60,8 @@ export interface Config {
   journal: JournalLocation | undefined
   /** `GITHUB_RUN_ID/GITHUB_RUN_ATTEMPT` (`local/<attempt>` off a runner): who wrote the journal. */
   runId: string
+  /** The workflow run's page (server, repository, run and attempt), when the runner named them all. */
+  runUrl: string | undefined
   dryRun: boolean
   /** Without a trailing slash. */
   planetscaleApiUrl: string
@@ -66,6 +69,8 @@ export interface Config {
   githubApiUrl: string
   /** `job-token`: export the new pair to the job's later steps as environment variables. */
   exportEnv: boolean
+  /** `audit` only (undefined for every other command). */
+  audit: AuditConfig | undefined
   /** The PSCALE_ACTION_* environment knobs. */
   tuning: Tuning
 }

@@ -1,18 +1,33 @@
 // Secret inputs. Their values never appear in a message, whatever is wrong with them.
 import { InputError } from '../errors.js'
-import { hasWhitespace } from './text.js'
+import { characterKind, firstCharacterNot, isControlCharacter } from './text.js'
 
+const CHECK = 'check that the secret holds only the token'
+
+/**
+ * Tokens are printable ASCII. Anything else is refused here, by position and kind only, never by
+ * value: a CR or LF would end the HTTP header the token is sent in and start another one.
+ */
 function secretValue(input: string, raw: string, missing: string): string {
   const value = raw.trim()
   if (value === '') throw new InputError(input, missing)
-  // A line break or space inside would end up in an HTTP header; it is a copy-paste accident.
-  if (hasWhitespace(value)) {
+  const bad = firstCharacterNot(value, (character) => /^[\u0021-\u007e]$/.test(character))
+  if (bad === undefined) return value
+  const kind = characterKind(bad.character)
+  const at = `at position ${bad.position} (the value is not shown)`
+  if (isControlCharacter(bad.character)) {
+    const which = kind === 'a control character' ? '' : ` (${kind})`
     throw new InputError(
       input,
-      'contains whitespace (the value is not shown): check that the secret holds only the token'
+      `contains a control character${which} ${at}: ` +
+        `it would break the HTTP header the token is sent in; ${CHECK}, on one line`
     )
   }
-  return value
+  if (/^\s$/.test(bad.character)) throw new InputError(input, `contains whitespace (${kind}) ${at}: ${CHECK}`)
+  throw new InputError(
+    input,
+    `contains ${kind} ${at}: tokens are plain ASCII; ${CHECK} (copied as plain text, not through a document)`
+  )
 }
 
 export function parseServiceToken(raw: string): string {

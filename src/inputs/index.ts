@@ -4,6 +4,7 @@ import { InputError } from '../errors.js'
 import type { Grant } from '../planetscale/types.js'
 import type { Config } from './config.js'
 import { parseAccesses } from './accesses.js'
+import { parseAudit } from './audit.js'
 import { parseBoolean } from './booleans.js'
 import { parseCommand } from './command.js'
 import { parseGithubToken, parseServiceToken } from './credentials.js'
@@ -37,6 +38,17 @@ function envValue(env: InputEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value
 }
 
+/** `SERVER/OWNER/REPO/actions/runs/ID/attempts/N`, or undefined when a part is missing or not what a runner sets. */
+function runPage(env: InputEnv, repository: string | undefined): string | undefined {
+  const server = envValue(env, 'GITHUB_SERVER_URL')?.replace(/\/+$/, '')
+  const runId = envValue(env, 'GITHUB_RUN_ID')
+  const attempt = envValue(env, 'GITHUB_RUN_ATTEMPT') ?? '1'
+  if (!server || !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(server)) return undefined
+  if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository)) return undefined
+  if (!runId || !/^\d+$/.test(runId) || !/^\d+$/.test(attempt)) return undefined
+  return `${server}/${repository}/actions/runs/${runId}/attempts/${attempt}`
+}
+
 function resolveTargets(raw: string, repository: string | undefined): TargetSpec[] {
   if (raw.trim() !== '') {
     const targets = parseTargets(raw)
@@ -59,7 +71,7 @@ function resolveTargets(raw: string, repository: string | undefined): TargetSpec
 }
 
 function resolveAccesses(command: Config['command'], raw: string): Grant[] | undefined {
-  if (command === 'list' || command === 'delete') return undefined
+  if (command === 'list' || command === 'delete' || command === 'audit') return undefined
   const grants = parseAccesses(raw)
   if (grants.length > 0) return grants
   if (command === 'create' || command === 'job-token') {
@@ -140,6 +152,7 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
   const journal = writesSecrets ? parseJournal(read('journal'), repository, idSecretName) : undefined
   const deletePrevious = parseDeletePrevious(read('delete-previous'), writesSecrets && journal === undefined)
   const dryRun = parseBoolean('dry-run', read('dry-run'), false)
+  const audit = parseAudit(command, read)
 
   const planetscaleApiUrl = parseApiUrl(
     'planetscale-api-url',
@@ -171,7 +184,9 @@ export function parseInputs(read: ReadInput, env: InputEnv, now: Date): Config {
     deletePrevious,
     journal,
     runId: `${runNumber}/${runAttempt}`,
+    runUrl: runPage(env, repository),
     exportEnv: parseBoolean('export-env', read('export-env'), true),
+    audit,
     dryRun,
     planetscaleApiUrl,
     githubApiUrl,

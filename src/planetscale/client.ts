@@ -1,17 +1,19 @@
 // The PlanetScale endpoints the action uses, bound to one organization and one credential.
 import { PlanetScaleError, errorMessage } from '../errors.js'
-import type { CreatedToken, Grant, PlanetScaleApi, ServiceToken } from './types.js'
+import type { CreatedToken, Grant, PlanetScaleApi, ServiceToken, TokenAccess } from './types.js'
 import {
   type CredentialsProbe,
   failureError,
+  grantRefusedError,
   notDeletedError,
   notFoundError,
   type Operation,
   unexpectedAnswerError
 } from './errors.js'
-import { createHttp, type HttpOptions, type HttpOutcome, type HttpRequest } from './http.js'
+import { createHttp, type HttpOptions, type HttpOutcome, type HttpRequest, type Send } from './http.js'
 import {
   organizationsPath,
+  serviceTokenAccessPagePath,
   serviceTokenAccessPath,
   serviceTokenPath,
   serviceTokensPagePath,
@@ -21,17 +23,25 @@ import {
 export interface PlanetScaleClientOptions extends HttpOptions {
   organization: string
   /**
-   * Called with a new token's secret as soon as the create answer is parsed, before
-   * anything else is done with it (the action passes core.setSecret).
+   * Called with every secret an answer carries (a new token's `token`, any
+   * `plain_text_refresh_token`) as soon as the answer arrives, before anything else is done
+   * with it (the action passes core.setSecret and registers it for redaction).
    */
   onSecret: (value: string) => void
 }
 
-const PER_PAGE = 100
+/** Tokens (and accesses) a list page asks for: PlanetScale's most. */
+export const PER_PAGE = 100
 /** 100 000 tokens: far beyond any organization; stops a server that pages forever. */
 const MAX_PAGES = 1000
 /** How far PlanetScale's clock may be behind ours when matching a token to the create that made it. */
 const LOST_CREATE_CLOCK_SKEW_MS = 5 * 60_000
+/** Fields whose string value is a secret, wherever they appear in an answer (planetscale-api.md). */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['token', 'plain_text_refresh_token'])
+/** Deep enough for a token inside a list page (body → data → item → field). */
+const MAX_SECRET_DEPTH = 4
+/** Statuses with which PlanetScale may refuse the grant endpoint to a service token. */
+const GRANT_REFUSALS: ReadonlySet<number> = new Set([401, 403, 404])
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -46,8 +56,9 @@ function isNotFound(outcome: HttpOutcome): boolean {
 }
 
 /**
- * The fields the protocol relies on, checked. A secret in a list or get answer would be a
- * PlanetScale bug; it is dropped so it can never be printed unmasked.
+ * The fields the protocol relies on, checked. Secrets are kept nowhere: `token` is returned by
+ * createToken alone, and a refresh token never (both were masked on arrival). Accesses are kept
+ * only when the record lists them: the field is optional, and its absence says nothing.
  */
 function toServiceToken(value: unknown): ServiceToken | undefined {
   if (!isObject(value) || typeof value.id !== 'string' || value.id === '' || typeof value.created_at !== 'string') {
@@ -55,16 +66,68 @@ function toServiceToken(value: unknown): ServiceToken | undefined {
   }
   const expiresAt = value.expires_at
   if (expiresAt !== undefined && expiresAt !== null && typeof expiresAt !== 'string') return undefined
-  const { token: _secret, ...rest } = value
-  return { ...rest, id: value.id, created_at: value.created_at, expires_at: expiresAt ?? null } as ServiceToken
+  const { token: _secret, plain_text_refresh_token: _refresh, service_token_accesses: accesses, ...rest } = value
+  const token = { ...rest, id: value.id, created_at: value.created_at, expires_at: expiresAt ?? null } as ServiceToken
+  if (Array.isArray(accesses)) token.service_token_accesses = accesses as TokenAccess[]
+  return token
+}
+
+/**
+ * An item of the flat `GET .../access` list, `{id, type, access, resource: {id, type, name}}`, in
+ * the shape of `service_token_accesses`. The resource's type says what the access is on
+ * (planetscale-go reads a Database or an Organization there); the item's `type`
+ * ("DatabaseAccess") stands in when it is missing. Any other type is kept, so that copying the
+ * access fails loudly (accesses.ts) rather than dropping it.
+ */
+function fromFlatAccess(value: unknown): TokenAccess | undefined {
+  if (!isObject(value) || typeof value.access !== 'string' || value.access === '') return undefined
+  const resource = isObject(value.resource) ? value.resource : {}
+  const itemType = typeof value.type === 'string' ? value.type.replace(/Access$/, '') : undefined
+  const type = typeof resource.type === 'string' ? resource.type : itemType
+  const name = typeof resource.name === 'string' ? resource.name : undefined
+  const id = typeof resource.id === 'string' ? resource.id : undefined
+  return {
+    ...(typeof value.id === 'string' && { id: value.id }),
+    access: value.access,
+    resource_type: type ?? null,
+    resource_name: name ?? null,
+    resource_id: id ?? null,
+    resource: {
+      ...(id !== undefined && { id }),
+      ...(name !== undefined && { name }),
+      deleted_at: typeof resource.deleted_at === 'string' ? resource.deleted_at : null
+    }
+  }
 }
 
 export function createPlanetScaleClient(options: PlanetScaleClientOptions): PlanetScaleApi {
   const { organization, onSecret } = options
   const now = options.now ?? Date.now
-  const send = createHttp(options)
+
+  const masked = new Set<string>()
+  const mask = (value: string): void => {
+    if (value === '' || masked.has(value)) return
+    masked.add(value)
+    onSecret(value)
+  }
+  function maskSecrets(value: unknown, depth = 0): void {
+    if (depth > MAX_SECRET_DEPTH || typeof value !== 'object' || value === null) return
+    for (const [key, field] of Object.entries(value)) {
+      if (SECRET_FIELDS.has(key) && typeof field === 'string') mask(field)
+      else maskSecrets(field, depth + 1)
+    }
+  }
+  /** Every answer, error answers included, has its secrets masked before anyone reads it. */
+  const masking =
+    (via: Send): Send =>
+    async (request) => {
+      const outcome = await via(request)
+      if (outcome.kind === 'response') maskSecrets(outcome.body)
+      return outcome
+    }
+  const send = masking(createHttp(options))
   // For best-effort lookups after a failure: one try, so the failure is reported without delay.
-  const sendOnce = createHttp({ ...options, maxAttempts: 1 })
+  const sendOnce = masking(createHttp({ ...options, maxAttempts: 1 }))
 
   const op = (step: string, needs: readonly string[], subject: string, extra: Partial<Operation> = {}): Operation => ({
     step,
@@ -105,29 +168,54 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     return data.flatMap((item) => (isObject(item) && typeof item.name === 'string' ? [item.name] : []))
   }
 
-  async function listTokens(via = send): Promise<ServiceToken[]> {
-    const operation = op('list tokens', ['read_service_tokens'], `organization "${organization}"`)
-    const tokens: ServiceToken[] = []
+  /** Every item of a paged list (`what` names one), following `next_page`. */
+  async function readPages<T>(
+    operation: Operation,
+    pagePath: (page: number) => string,
+    what: string,
+    read: (item: unknown) => T | undefined,
+    via: Send
+  ): Promise<T[]> {
+    const items: T[] = []
     for (let page = 1, fetched = 1; ; fetched++) {
-      const { body, outcome } = await call(
-        operation,
-        { method: 'GET', path: serviceTokensPagePath(organization, page, PER_PAGE), idempotent: true },
-        via
-      )
+      const { body, outcome } = await call(operation, { method: 'GET', path: pagePath(page), idempotent: true }, via)
       const data = isObject(body) ? body.data : undefined
-      if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, `page ${page} had no token list`)
+      if (!Array.isArray(data)) throw unexpectedAnswerError(operation, outcome, `page ${page} had no ${what} list`)
       for (const item of data) {
-        const token = toServiceToken(item)
-        if (token === undefined) throw unexpectedAnswerError(operation, outcome, `page ${page} had a malformed token`)
-        tokens.push(token)
+        const value = read(item)
+        if (value === undefined) throw unexpectedAnswerError(operation, outcome, `page ${page} had a malformed ${what}`)
+        items.push(value)
       }
       const next = isObject(body) ? body.next_page : undefined
-      if (next === null || next === undefined) return tokens
+      if (next === null || next === undefined) return items
       if (typeof next !== 'number' || !Number.isInteger(next) || next <= page || fetched >= MAX_PAGES) {
         throw unexpectedAnswerError(operation, outcome, `page ${page} pointed to an invalid next page`)
       }
       page = next
     }
+  }
+
+  async function listTokens(via = send): Promise<ServiceToken[]> {
+    const operation = op('list tokens', ['read_service_tokens'], `organization "${organization}"`)
+    return readPages(
+      operation,
+      (page) => serviceTokensPagePath(organization, page, PER_PAGE),
+      'token',
+      toServiceToken,
+      via
+    )
+  }
+
+  /** The flat `GET .../service-tokens/{id}/access`: a token's accesses when its record does not list them. */
+  async function readAccesses(id: string, via = send): Promise<TokenAccess[]> {
+    const operation = op(`read the accesses of token ${id}`, ['read_service_tokens'], `token "${id}"`)
+    return readPages(
+      operation,
+      (page) => serviceTokenAccessPagePath(organization, id, page, PER_PAGE),
+      'access',
+      fromFlatAccess,
+      via
+    )
   }
 
   async function getToken(id: string): Promise<ServiceToken> {
@@ -139,7 +227,8 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     })
     const token = toServiceToken(body)
     if (token === undefined) throw unexpectedAnswerError(operation, outcome, 'was not a service token')
-    return token
+    // A record without `service_token_accesses` says nothing about them (the field is optional).
+    return { ...token, service_token_accesses: token.service_token_accesses ?? (await readAccesses(id)) }
   }
 
   async function createToken({ name, ttlSeconds }: { name?: string; ttlSeconds?: number }): Promise<CreatedToken> {
@@ -165,7 +254,7 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
     if (typeof secret !== 'string' || secret === '') {
       throw unexpectedAnswerError(await afterLostCreate(operation, name, sentAt), outcome, 'had no token secret', true)
     }
-    onSecret(secret)
+    mask(secret) // masked on arrival already; repeated here, where the secret is taken, so as not to rely on the walk
     const token = toServiceToken(answer)
     if (token === undefined) throw unexpectedAnswerError(operation, outcome, 'was not a service token', true)
     return { ...token, token: secret }
@@ -179,15 +268,16 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
    */
   async function afterLostCreate(operation: Operation, name: string | undefined, sentAt: number): Promise<Operation> {
     if (name === undefined) return operation
-    let lost: ServiceToken[]
+    const lost: ServiceToken[] = []
     try {
-      lost = (await listTokens(sendOnce)).filter(
-        (t) =>
-          t.name === name &&
-          !t.last_used_at &&
-          (t.service_token_accesses ?? []).length === 0 &&
-          Date.parse(t.created_at) >= sentAt - LOST_CREATE_CLOCK_SKEW_MS
+      const candidates = (await listTokens(sendOnce)).filter(
+        (t) => t.name === name && !t.last_used_at && Date.parse(t.created_at) >= sentAt - LOST_CREATE_CLOCK_SKEW_MS
       )
+      for (const t of candidates) {
+        // A list item without the field says nothing about its accesses: they are read.
+        const accesses = t.service_token_accesses ?? (await readAccesses(t.id, sendOnce))
+        if (accesses.length === 0) lost.push(t)
+      }
     } catch (error) {
       options.log?.debug(`Looking for a token the lost create answer may have made failed: ${errorMessage(error)}`)
       return operation
@@ -249,12 +339,16 @@ export function createPlanetScaleClient(options: PlanetScaleClientOptions): Plan
       { onRejected: `check the access names (${grant.access.join(', ')}): PlanetScale refuses unknown ones` }
     )
     // Granting the same accesses twice is harmless, so a grant is retried like a read.
-    await call(operation, {
+    const outcome = await send({
       method: 'POST',
       path: serviceTokenAccessPath(organization, id),
       body: { database: grant.database, access: grant.access },
       idempotent: true
     })
+    if (outcome.kind === 'response' && GRANT_REFUSALS.has(outcome.status)) {
+      throw grantRefusedError(operation, outcome, await probeCredentials())
+    }
+    if (!succeeded(outcome)) throw failureError(operation, outcome)
   }
 
   return { listOrganizations, listTokens: () => listTokens(), getToken, createToken, deleteToken, grantAccess }

@@ -1,8 +1,9 @@
 // Turns a failed PlanetScale request into a PlanetScaleError that tells the user what to fix
-// (PlanetScale's documented error statuses). Bodies never reach a message:
-// only PlanetScale's error `code` and its short `message` field do.
-import { PlanetScaleError } from '../errors.js'
+// (PlanetScale's documented error statuses). Bodies never reach a message: only PlanetScale's
+// error `code`, its short `message` field and the field names of its `errors` list do, redacted.
+import { GrantRefusedError, PlanetScaleError } from '../errors.js'
 import { redactUntrusted } from '../redact.js'
+import { certificateAdvice, redirectTarget } from '../net/fetch.js'
 import type { HttpOutcome } from './http.js'
 
 /** What a request was for, in the user's terms. */
@@ -33,30 +34,74 @@ const ADD_ACCESS = "add it to the token in PlanetScale (the organization's Setti
 interface ErrorBody {
   code?: string
   message?: string
+  /** The field names of PlanetScale's second shape, `{"errors": [{"namespace", "name", "errors"}]}`. */
+  names?: string[]
 }
 
-/** PlanetScale's `{code, message}`; anything else in the body is ignored. */
+/** A code or a field name: a plain identifier, which still may be a secret an API echoed. */
+const IDENTIFIER = /^[A-Za-z0-9_.[\]-]{1,64}$/
+const MAX_NAMES = 5
+const MAX_NAME_DEPTH = 3
+
+/**
+ * PlanetScale's `{code, message}` and the names of its `{errors: [...]}` shape; anything else in
+ * the body is ignored. Every field is API text, so it is redacted here, where it enters a message
+ * (the run's sinks redact again by value).
+ */
 export function readErrorBody(body: unknown): ErrorBody {
   if (typeof body !== 'object' || body === null) return {}
-  const { code, message } = body as { code?: unknown; message?: unknown }
+  const { code, message, errors } = body as { code?: unknown; message?: unknown; errors?: unknown }
   const result: ErrorBody = {}
-  if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) result.code = code
+  if (typeof code === 'string' && IDENTIFIER.test(code)) result.code = redactUntrusted(code)
   if (typeof message === 'string') {
-    const clean = redactUntrusted(message)
-      // One line: a newline could start a workflow command in the runner's log.
-      .replace(/\p{Cc}+/gu, ' ')
-      .trim()
-    if (clean !== '') result.message = clean.length > MESSAGE_LIMIT ? `${clean.slice(0, MESSAGE_LIMIT)}…` : clean
+    const clean = untrustedLine(message)
+    if (clean !== '') result.message = cutBetweenWords(clean, MESSAGE_LIMIT)
+  }
+  const names = new Set<string>()
+  collectNames(errors, '', 0, names)
+  if (names.size > 0) {
+    const all = [...names]
+    result.names = all.length > MAX_NAMES ? [...all.slice(0, MAX_NAMES), '…'] : all
   }
   return result
+}
+
+/** API text for a message: redacted, and one line (a newline could start a workflow command in the runner's log). */
+function untrustedLine(text: string): string {
+  return redactUntrusted(text)
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim()
+}
+
+/** Half a secret would escape redaction by value: a long text is never cut inside a word. */
+function cutBetweenWords(text: string, limit: number): string {
+  if (text.length <= limit) return text
+  const head = /\S/.test(text.charAt(limit)) ? text.slice(0, limit).replace(/\S+$/, '') : text.slice(0, limit)
+  return `${head.trimEnd()}…`
+}
+
+/** `namespace.name` of each entry, nested ones included; their values (the inner strings) never. */
+function collectNames(list: unknown, parent: string, depth: number, into: Set<string>): void {
+  if (!Array.isArray(list) || depth >= MAX_NAME_DEPTH) return
+  for (const entry of list) {
+    if (typeof entry !== 'object' || entry === null) continue
+    const { namespace, name, errors } = entry as { namespace?: unknown; name?: unknown; errors?: unknown }
+    const parts = [parent, namespace, name].filter(
+      (part): part is string => typeof part === 'string' && IDENTIFIER.test(part)
+    )
+    const full = redactUntrusted(parts.join('.'))
+    if (full !== '' && full !== parent) into.add(full)
+    collectNames(errors, full, depth + 1, into)
+  }
 }
 
 function headline(op: Operation, outcome: HttpOutcome): string {
   const where = `PlanetScale ${op.step} in organization "${op.organization}" failed`
   if (outcome.kind === 'no-response') return `${where}: ${outcome.reason} (${attempts(outcome.attempts)}).`
-  const { code, message } = readErrorBody(outcome.body)
-  const detail = [code, message === undefined ? undefined : `"${message}"`].filter((part) => part !== undefined)
-  return `${where}: HTTP ${outcome.status}${detail.length > 0 ? ` (${detail.join(': ')})` : ''}.`
+  const { code, message, names } = readErrorBody(outcome.body)
+  const said = [code, message === undefined ? undefined : `"${message}"`].filter((part) => part !== undefined)
+  const detail = [said.join(': '), names === undefined ? '' : `errors in ${names.join(', ')}`].filter((p) => p !== '')
+  return `${where}: HTTP ${outcome.status}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}.`
 }
 
 function attempts(count: number): string {
@@ -71,9 +116,15 @@ function statusOf(outcome: HttpOutcome): number | undefined {
   return outcome.kind === 'response' ? outcome.status : undefined
 }
 
-function build(op: Operation, outcome: HttpOutcome, advice: string, uncertain = outcome.uncertain): PlanetScaleError {
+function build(
+  op: Operation,
+  outcome: HttpOutcome,
+  advice: string,
+  uncertain = outcome.uncertain,
+  Kind: typeof PlanetScaleError = PlanetScaleError
+): PlanetScaleError {
   const extra = uncertain && op.onUncertain !== undefined ? ` ${op.onUncertain}` : ''
-  return new PlanetScaleError(`${headline(op, outcome)} ${advice}${extra}`, op.step, statusOf(outcome), codeOf(outcome))
+  return new Kind(`${headline(op, outcome)} ${advice}${extra}`, op.step, statusOf(outcome), codeOf(outcome))
 }
 
 function accessList(needs: readonly string[]): string {
@@ -83,7 +134,11 @@ function accessList(needs: readonly string[]): string {
 /** Any failure but a 404 that needs a credentials check (see notFoundError). */
 export function failureError(op: Operation, outcome: HttpOutcome): PlanetScaleError {
   if (outcome.kind === 'no-response') {
-    return build(op, outcome, 'PlanetScale did not answer: try again later, and check planetscale-api-url.')
+    return build(
+      op,
+      outcome,
+      `PlanetScale did not answer: try again later, and check planetscale-api-url.${certificateAdvice(outcome.reason)}`
+    )
   }
   const status = outcome.status
   let advice: string
@@ -104,7 +159,7 @@ export function failureError(op: Operation, outcome: HttpOutcome): PlanetScaleEr
     advice = `PlanetScale is unavailable after ${attempts(outcome.attempts)}: try again later.`
   } else if (status >= 300 && status <= 399) {
     advice =
-      'PlanetScale answered with a redirect, which the action does not follow ' +
+      `PlanetScale answered with a redirect to ${redirectTarget(outcome.location)}, which the action does not follow ` +
       'so that the credentials go nowhere else: check planetscale-api-url.'
   } else {
     advice = 'PlanetScale rejected the request.'
@@ -136,7 +191,7 @@ export function notFoundError(op: Operation, outcome: HttpOutcome, probe: Creden
     )
   }
   if (probe.organizations.length > 0 && !probe.organizations.includes(op.organization)) {
-    const visible = probe.organizations.map((name) => `"${name}"`).join(', ')
+    const visible = probe.organizations.map((name) => `"${untrustedLine(name)}"`).join(', ')
     return build(
       op,
       outcome,
@@ -150,6 +205,32 @@ export function notFoundError(op: Operation, outcome: HttpOutcome, probe: Creden
       ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings → Service tokens).`
       : ''
   return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`)
+}
+
+/**
+ * A grant answered 401, 403 or 404. Once the same credentials are proven to work, that is
+ * PlanetScale refusing the grant: its endpoint is not in the published reference, and PlanetScale
+ * may not let a service token call it (or the token lacks an access it passes on). Otherwise it
+ * is explained like any 404.
+ */
+export function grantRefusedError(op: Operation, outcome: HttpOutcome, probe: CredentialsProbe): PlanetScaleError {
+  if (!probe.ok || (probe.organizations.length > 0 && !probe.organizations.includes(op.organization))) {
+    return notFoundError(op, outcome, probe)
+  }
+  const missing = statusOf(outcome) === 404 ? `; or ${op.subject} was not found` : ''
+  return build(
+    op,
+    outcome,
+    'PlanetScale refused to let a service token grant accesses, although the same credentials work: ' +
+      "the grant endpoint (POST .../service-tokens/{id}/access) is not in PlanetScale's published API reference " +
+      'and may be closed to service tokens. ' +
+      `(Other causes: the token lacks one of ${accessList(op.needs)}${missing}.) ` +
+      'Grant the accesses in the PlanetScale dashboard instead (Settings → Service tokens: create the token ' +
+      'there with its accesses), or rotate from a token that PlanetScale lets grant them ' +
+      '(use its pair as service-token-id and service-token).',
+    outcome.uncertain,
+    GrantRefusedError
+  )
 }
 
 /** A delete answered 404, yet the token can still be read: PlanetScale's way of saying an access is missing. */

@@ -1,6 +1,7 @@
 // The wire: one JSON request to PlanetScale with timeouts, bounded retries and no redirects.
 // It returns what happened; turning a failure into advice is errors.ts's job.
 import { setTimeout as delay } from 'node:timers/promises'
+import { apiFetch, isRedirect } from '../net/fetch.js'
 import type { Logger, Sleep } from '../rotation/ports.js'
 import type { Credentials } from './types.js'
 
@@ -53,6 +54,8 @@ export type HttpOutcome =
       attempts: number
       /** A non-idempotent request failed in a way that may still have taken effect. */
       uncertain: boolean
+      /** Where a redirect pointed (never followed). */
+      location?: string
     }
   | {
       kind: 'no-response'
@@ -80,8 +83,7 @@ export function createHttp(options: HttpOptions): Send {
   const baseDelayMs = options.baseDelayMs ?? 1_000
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000
   const maxTotalDelayMs = options.maxTotalDelayMs ?? 60_000
-  // Looked up per call so that a fetch replaced after construction (e.g. by nock) is used.
-  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const doFetch: typeof fetch = options.fetch ?? apiFetch(baseUrl)
 
   async function attempt(request: HttpRequest, attempts: number): Promise<Attempt> {
     const headers: Record<string, string> = {
@@ -108,6 +110,7 @@ export function createHttp(options: HttpOptions): Send {
         body,
         attempts,
         uncertain: !request.idempotent && status >= 500 && status !== 503,
+        ...(isRedirect(status) && { location: response.headers.get('location') ?? undefined }),
         retryAfterMs:
           status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), now()) : undefined
       }
@@ -120,6 +123,9 @@ export function createHttp(options: HttpOptions): Send {
   function retryable(request: HttpRequest, outcome: Attempt): boolean {
     if (outcome.kind === 'no-response') return request.idempotent
     if (outcome.status === 429 || outcome.status === 503) return true
+    // planetscale-go reads a 422 `unprocessable` as "retry"; a bad body stays bad, so once is enough.
+    // A create is not retried: its 422 is nearly always a refused ttl or name.
+    if (outcome.status === 422) return request.idempotent && outcome.attempts === 1 && isUnprocessable(outcome.body)
     return request.idempotent && outcome.status >= 500 && outcome.status <= 599
   }
 
@@ -147,6 +153,10 @@ export function createHttp(options: HttpOptions): Send {
       waited += wait
     }
   }
+}
+
+function isUnprocessable(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { code?: unknown }).code === 'unprocessable'
 }
 
 function strip(outcome: Attempt): HttpOutcome {

@@ -6,7 +6,10 @@ export interface Credentials {
   token: string
 }
 
-/** An access as PlanetScale returns it (`service_token_accesses[]`). */
+/**
+ * An access as PlanetScale returns it in `service_token_accesses[]`; the client maps the flat
+ * `GET .../access` items to this shape too.
+ */
 export interface TokenAccess {
   id?: string
   access: string
@@ -27,6 +30,9 @@ export interface ServiceToken {
   updated_at?: string | null
   expires_at: string | null
   last_used_at?: string | null
+  /** Who created the token (`actor_type` says what kind of actor). */
+  actor_display_name?: string | null
+  /** Optional in PlanetScale's schema: absent means "not said", never "none". getToken always fills it. */
   service_token_accesses?: TokenAccess[]
 }
 
@@ -50,12 +56,18 @@ export interface PlanetScaleApi {
   listOrganizations(): Promise<string[]>
   /** All pages of `GET /organizations/{org}/service-tokens`. */
   listTokens(): Promise<ServiceToken[]>
-  /** `GET /organizations/{org}/service-tokens/{id}`, accesses included. */
+  /**
+   * `GET /organizations/{org}/service-tokens/{id}`, accesses included: read from
+   * `GET .../service-tokens/{id}/access` when the record does not list them.
+   */
   getToken(id: string): Promise<ServiceToken>
   /** `POST /organizations/{org}/service-tokens`. The secret is masked before this resolves. */
   createToken(options: { name?: string; ttlSeconds?: number }): Promise<CreatedToken>
   /** `DELETE .../service-tokens/{id}`. A 404 counts as deleted once the credentials are proven to work. */
   deleteToken(id: string): Promise<'deleted' | 'already-deleted'>
-  /** `POST .../service-tokens/{id}/access`. */
+  /**
+   * `POST .../service-tokens/{id}/access` (undocumented). A 401, 403 or 404 with credentials that
+   * work is a GrantRefusedError.
+   */
   grantAccess(id: string, grant: Grant): Promise<void>
 }

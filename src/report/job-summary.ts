@@ -10,7 +10,8 @@ export const SUMMARY_TITLES: Record<Command, string> = {
   create: 'PlanetScale service token creation',
   'job-token': 'PlanetScale token for this job',
   list: 'PlanetScale service tokens',
-  delete: 'PlanetScale service token deletion'
+  delete: 'PlanetScale service token deletion',
+  audit: 'PlanetScale service token audit'
 }
 
 export type AppendSummary = (markdown: string) => Promise<void>

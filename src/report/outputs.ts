@@ -1,4 +1,5 @@
 // The step outputs of each command. Never a token value: IDs, times, counts and flags.
+import type { Finding } from '../audit/rules.js'
 import type { ServiceToken } from '../planetscale/types.js'
 import { targetsWritten, type RunReport } from '../rotation/7-report.js'
 
@@ -28,4 +29,14 @@ export function listOutputs(tokens: readonly ServiceToken[]): Outputs {
     last_used_at: t.last_used_at ?? null
   }))
   return { tokens: JSON.stringify(listed) }
+}
+
+/** `audit`: each finding as `{id, name, rule, detail}` (built field by field: nothing else of a token leaves). */
+export function auditOutputs(findings: readonly Finding[], deleted: readonly string[]): Outputs {
+  const listed = findings.map((f) => ({ id: f.id, name: f.name, rule: f.rule, detail: f.detail }))
+  return {
+    findings: JSON.stringify(listed),
+    'findings-count': String(findings.length),
+    deleted: JSON.stringify(deleted)
+  }
 }

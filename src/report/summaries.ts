@@ -2,6 +2,7 @@
 // (and every sink redacts by value on top). Each detail appears once: a target's in the targets
 // table, the run's problems under "What to do".
 import { InputError } from '../errors.js'
+import { uncheckedLines, type ShadowCheck } from '../github/shadowing.js'
 import type { Command, Config } from '../inputs/config.js'
 import type { Grant, ServiceToken } from '../planetscale/types.js'
 import type { TargetOutcome } from '../rotation/5-write-targets.js'
@@ -51,11 +52,38 @@ export function runSummary(report: RunReport, names: { idSecretName: string; tok
   lines.push('### Accesses', '', ...describeGrants(report.grants).map((g) => `- ${g}`), '')
   const rows = report.targets.map((t) => [t.label, OUTCOME_TEXT[t.outcome], targetDetail(t)])
   lines.push('### Targets', '', table(['Target', 'Result', 'Detail'], rows), '')
+  if (report.shadowing) lines.push(...shadowingSection(report.shadowing))
   if (report.repaired.length > 0) lines.push('### Repaired', '', ...report.repaired.map((p) => `- ${p}`), '')
   if (report.retired.length > 0) lines.push('### Retired', '', ...report.retired.map((p) => `- ${p}`), '')
   if (report.nextRun.length > 0) lines.push('### The next run', '', ...report.nextRun.map((p) => `- ${p}`), '')
   if (report.problems.length > 0) lines.push('### What to do', '', ...report.problems.map((p) => `- ${p}`), '')
   return lines.join('\n')
+}
+
+/** Copies that override the targets (warned about), and the lists the check could not read; nothing when neither. */
+function shadowingSection(shadowing: ShadowCheck): string[] {
+  const unchecked = uncheckedLines(shadowing).map(({ line }) => `- ${line}`)
+  if (shadowing.copies.length === 0 && unchecked.length === 0) return []
+  const lines = ['### Shadowed copies', '']
+  if (shadowing.copies.length === 0) lines.push('No copy found where the github-token can read.', '')
+  else {
+    const rows = shadowing.copies.map((c) => [
+      c.scope,
+      c.names.map(code).join(', '),
+      c.overrides.join(', '),
+      c.updatedAt ? formatTime(c.updatedAt) : ''
+    ])
+    lines.push(
+      '⚠️ Secrets of the same name at scopes that override the targets for the jobs that read them. This run ' +
+        'does not write them: one that holds the pair being replaced locks its jobs out once the old token is ' +
+        'deleted. Add its scope to `targets`, or delete the copy.',
+      '',
+      table(['Copy', 'Secrets', 'Overrides', 'Last written'], rows),
+      ''
+    )
+  }
+  if (unchecked.length > 0) lines.push(...unchecked, '')
+  return lines
 }
 
 function statusLine(report: RunReport): string {
@@ -70,7 +98,7 @@ export function jobTokenSummary(
   token: ServiceToken,
   name: string,
   grants: readonly Grant[],
-  config: Pick<Config, 'exportEnv' | 'idSecretName' | 'tokenSecretName'>
+  config: Pick<Config, 'exportEnv' | 'idSecretName' | 'tokenSecretName' | 'runUrl'>
 ): string {
   const exported = config.exportEnv
     ? `exported to the job's later steps as ${code(config.idSecretName)} and ${code(config.tokenSecretName)}`
@@ -83,6 +111,7 @@ export function jobTokenSummary(
     `- **Token**: ${code(token.id)} ${name}`,
     `- **Expires**: ${token.expires_at ? formatTime(token.expires_at) : 'never'} (if the post step cannot run)`,
     `- **Pair**: ${exported}`,
+    ...(config.runUrl ? [`- **Run**: [this workflow run](${config.runUrl}), which the token's name also names`] : []),
     '',
     '### Accesses',
     '',
@@ -92,11 +121,15 @@ export function jobTokenSummary(
 }
 
 /** Tokens this action made carry a marker in their name; a job token's name also names its run. */
+export function managedKind(name: string | null | undefined): 'rotation' | 'job-token' | undefined {
+  if (!name || !/(^|\s)r-[0-9a-f]{10}$/.test(name)) return undefined
+  return /\/run-[^/\s]+-\d+ r-[0-9a-f]{10}$/.test(name) ? 'job-token' : 'rotation'
+}
+
 export function managedBy(name: string | null | undefined): string {
-  if (!name || !/(^|\s)r-[0-9a-f]{10}$/.test(name)) return ''
-  return /\/run-[^/\s]+-\d+ r-[0-9a-f]{10}$/.test(name)
-    ? 'job token (deleted when its job ends)'
-    : 'made by this action (rotation)'
+  const kind = managedKind(name)
+  if (kind === undefined) return ''
+  return kind === 'job-token' ? 'job token (deleted when its job ends)' : 'made by this action (rotation)'
 }
 
 export function listSummary(organization: string, tokens: readonly ServiceToken[], now: Date): string {

@@ -1,9 +1,12 @@
 // Step 1, check: every read the run depends on, in parallel, before anything changes.
 import { InputError, RotationError, allOrReport } from '../errors.js'
+import { shadowWarning, uncheckedLines, type ShadowCheck } from '../github/shadowing.js'
 import type { PreparedTarget } from '../github/types.js'
 import type { TargetSpec } from '../inputs/targets.js'
 import { closestAccess, KNOWN_ACCESSES } from '../planetscale/access-names.js'
 import type { Grant, ServiceToken } from '../planetscale/types.js'
+import { quote } from '../inputs/text.js'
+import { redactUntrusted } from '../redact.js'
 import { formatAge } from '../report/format.js'
 import { JOURNAL_WRITES_BASE, TARGETS_PER_JOURNAL_WRITE } from './0-journal.js'
 import { accessKeys, grantsFromAccesses } from './accesses.js'
@@ -30,6 +33,8 @@ export interface CheckResult {
   oldToken: ServiceToken | undefined
   grants: Grant[]
   targets: PreparedTarget[]
+  /** Same-named copies at scopes that override the targets', which this run leaves as they are. */
+  shadowing: ShadowCheck
 }
 
 export async function check(deps: ProtocolDeps, request: CheckRequest): Promise<CheckResult> {
@@ -38,17 +43,19 @@ export async function check(deps: ProtocolDeps, request: CheckRequest): Promise<
     throw new RotationError(
       `The service token ${request.actionTokenId} does not belong to the PlanetScale organization ` +
         `"${request.organization}" ` +
-        `(it can see: ${request.organizations.join(', ') || 'none'}). Check the \`organization\` input.`
+        `(it can see: ${seenOrganizations(request.organizations)}). Check the \`organization\` input.`
     )
   }
   log.info(`Checking the token to replace and ${request.targets.length} target(s)...`)
   const readOwnToken = request.tokenId !== request.actionTokenId
-  const [oldToken, ownToken, targets] = await allOrReport('Check failed', [
+  const [oldToken, ownToken, targets, shadowing] = await allOrReport('Check failed', [
     request.tokenId === undefined ? Promise.resolve(undefined) : planetscale.getToken(request.tokenId),
     // A token may only grant what it holds: read our own accesses to refuse the others up front.
     readOwnToken ? planetscale.getToken(request.actionTokenId).catch(() => undefined) : Promise.resolve(undefined),
-    Promise.all(request.targets.map((spec) => secrets.prepare(spec, request.secretNames)))
+    Promise.all(request.targets.map((spec) => secrets.prepare(spec, request.secretNames))),
+    secrets.findShadowedCopies(request.targets, request.secretNames)
   ] as const)
+  reportShadowing(deps, shadowing)
 
   const grants = request.accesses ?? grantsFromAccesses(oldToken?.service_token_accesses ?? [], request.tokenId ?? '')
   if (grants.length === 0) {
@@ -69,7 +76,17 @@ export async function check(deps: ProtocolDeps, request: CheckRequest): Promise<
   if (own) refuseUnheld(grants, own, request)
   else
     log.debug(`The action's token ${request.actionTokenId} cannot read its own record; accesses are checked on grant.`)
-  return { oldToken, grants, targets }
+  return { oldToken, grants, targets, shadowing }
+}
+
+/** A copy that overrides a target is a warning; a list the github-token may not read, a note. */
+function reportShadowing({ log }: ProtocolDeps, shadowing: ShadowCheck): void {
+  for (const copy of shadowing.copies) log.warning(shadowWarning(copy))
+  for (const { line, kind } of uncheckedLines(shadowing)) {
+    if (kind === 'failed') log.warning(line)
+    else log.info(line)
+  }
+  for (const note of shadowing.notes) log.debug(note)
 }
 
 /** Every access to grant must be one the action's own token holds (directly, or organization-wide). */
@@ -108,4 +125,11 @@ export function checkTokenLifetime(deps: ProtocolDeps, targets: number): void {
       `${formatAge(needMs / 1000)}. Nothing was changed: create the token in the same job, right before this ` +
       'step (a GitHub App installation token lasts one hour), or write fewer targets per run.'
   )
+}
+
+/** The organizations a token sees, as PlanetScale names them, fit for a message: quoted, redacted, at most 10. */
+function seenOrganizations(names: readonly string[]): string {
+  if (names.length === 0) return 'none'
+  const shown = names.slice(0, 10).map((name) => quote(redactUntrusted(name)))
+  return names.length > 10 ? `${shown.join(', ')} and ${names.length - 10} more` : shown.join(', ')
 }

@@ -1,7 +1,7 @@
 // Steps 2–4, a new token: create it, grant it its accesses, prove it works. On any failure the
 // new token is deleted again (discarded), so nothing is left behind and no secret has been touched.
-import { PlanetScaleError, RotationError, allOrReport, errorMessage } from '../errors.js'
-import type { CreatedToken, Credentials, Grant } from '../planetscale/types.js'
+import { GrantRefusedError, PlanetScaleError, RotationError, allOrReport, errorMessage } from '../errors.js'
+import type { CreatedToken, Credentials, Grant, PlanetScaleApi } from '../planetscale/types.js'
 import { accessKeys, describeDiff, diffAccessSets, grantsFromAccesses } from './accesses.js'
 import type { ProtocolDeps } from './ports.js'
 
@@ -28,10 +28,7 @@ export async function newToken(deps: ProtocolDeps, request: NewTokenRequest): Pr
   )
   try {
     await request.onCreated?.(created)
-    await allOrReport(
-      'Granting accesses failed',
-      request.grants.map((grant) => planetscale.grantAccess(created.id, grant))
-    )
+    await grantAll(planetscale, created.id, request.grants)
     log.info(`Granted ${request.grants.length} access group(s) to ${created.id}.`)
     await allOrReport('Testing the new token failed', [
       verify(deps, { id: created.id, token: created.token }, request.grants),
@@ -47,6 +44,27 @@ export async function newToken(deps: ProtocolDeps, request: NewTokenRequest): Pr
     )
   }
   return created
+}
+
+/**
+ * One grant per resource, in parallel. PlanetScale refusing the grant endpoint itself refuses
+ * every grant alike: that is said once, not once per resource.
+ */
+async function grantAll(planetscale: PlanetScaleApi, id: string, grants: readonly Grant[]): Promise<void> {
+  const requests = grants.map((grant) => planetscale.grantAccess(id, grant))
+  try {
+    await allOrReport('Granting accesses failed', requests)
+  } catch (error) {
+    // allOrReport waited for every request: these have all settled.
+    const failures = (await Promise.allSettled(requests)).flatMap((s) => (s.status === 'rejected' ? [s.reason] : []))
+    const refusal: unknown = failures.find((f) => f instanceof GrantRefusedError)
+    if (refusal === undefined) throw error
+    const others = failures.filter((f) => !(f instanceof GrantRefusedError))
+    if (others.length === 0) throw refusal
+    throw new RotationError(
+      `${errorMessage(refusal)}\nOther grants failed too:\n${others.map((f) => `- ${errorMessage(f)}`).join('\n')}`
+    )
+  }
 }
 
 /** For the failure message when a token this run created could not be deleted again. */

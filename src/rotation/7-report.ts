@@ -1,5 +1,6 @@
 // Step 7, report: what a rotate/create run did, for the outputs, the job summary and the exit code.
 // The rendering lives in src/report/.
+import type { ShadowCheck } from '../github/shadowing.js'
 import type { Grant, ServiceToken } from '../planetscale/types.js'
 import type { TargetResult } from './5-write-targets.js'
 
@@ -32,6 +33,8 @@ export interface RunReport {
   retired: string[]
   /** What the next run will do, one line each. */
   nextRun: string[]
+  /** Same-named copies at scopes that override the targets', left as they are (warned about). */
+  shadowing?: ShadowCheck
   /** Where the journal is kept, or 'none'. */
   journal: string
   /** The new token was deleted again (compensation). */

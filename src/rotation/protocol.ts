@@ -81,6 +81,7 @@ async function carryOut(deps: ProtocolDeps, config: RotateConfig, command: RunSt
       )
     }
   }
+  report.shadowing = checked.shadowing
   const oldToken = checked.oldToken
   if (oldToken) {
     report.previousToken = summarizeToken(oldToken)
@@ -178,6 +179,9 @@ function plan(run: RunState, checked: CheckResult): RunReport {
   if (state.markers.length > 0)
     log.info(`  delete the tokens interrupted runs left (markers ${state.markers.join(', ')})`)
   if (run.replaced.size > 0) log.info(`  retire ${[...run.replaced].join(', ')} (an unfinished rotation's)`)
+  const shadowed = checked.shadowing.copies.map((c) => c.scope)
+  if (shadowed.length > 0)
+    log.info(`  leave the shadowed copies at ${shadowed.join(', ')} as they are (see the warnings)`)
   log.info('Dry run: every check passed; nothing was changed.')
   report.skipped = 'dry run'
   report.targets = report.targets.map((t) => ({ ...t, outcome: 'planned' }))
