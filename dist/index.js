@@ -63,7 +63,7 @@ ${failures.map((f2) => `- ${errorMessage(f2)}`).join("\n")}`
   }
   return settled.map((s2) => s2.value);
 }
-var InputError, PlanetScaleError, GrantRefusedError, GitHubTargetError, RotationError, RedirectRefusedError;
+var InputError, PlanetScaleError, GrantRefusedError, PlanetScaleNotFoundError, GitHubTargetError, RotationError, RedirectRefusedError, RunnerSettingError;
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
@@ -89,6 +89,8 @@ var init_errors = __esm({
     };
     GrantRefusedError = class extends PlanetScaleError {
     };
+    PlanetScaleNotFoundError = class extends PlanetScaleError {
+    };
     GitHubTargetError = class extends Error {
       constructor(message, target, step, status) {
         super(message);
@@ -111,6 +113,9 @@ var init_errors = __esm({
       }
       redirectStatus;
       name = "RedirectRefusedError";
+    };
+    RunnerSettingError = class extends Error {
+      name = "RunnerSettingError";
     };
   }
 });
@@ -157,11 +162,11 @@ var require_proxy = __commonJS({
   "node_modules/@actions/http-client/lib/proxy.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.getProxyUrl = getProxyUrl;
-    exports.checkBypass = checkBypass;
-    function getProxyUrl(reqUrl) {
+    exports.getProxyUrl = getProxyUrl2;
+    exports.checkBypass = checkBypass2;
+    function getProxyUrl2(reqUrl) {
       const usingSsl = reqUrl.protocol === "https:";
-      if (checkBypass(reqUrl)) {
+      if (checkBypass2(reqUrl)) {
         return void 0;
       }
       const proxyVar = (() => {
@@ -182,7 +187,7 @@ var require_proxy = __commonJS({
         return void 0;
       }
     }
-    function checkBypass(reqUrl) {
+    function checkBypass2(reqUrl) {
       if (!reqUrl.hostname) {
         return false;
       }
@@ -19417,7 +19422,7 @@ var require_lib = __commonJS({
     };
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.HttpClient = exports.HttpClientResponse = exports.HttpClientError = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
-    exports.getProxyUrl = getProxyUrl;
+    exports.getProxyUrl = getProxyUrl2;
     exports.isHttps = isHttps;
     var http = __importStar(__require("http"));
     var https = __importStar(__require("https"));
@@ -19463,7 +19468,7 @@ var require_lib = __commonJS({
     (function(MediaTypes2) {
       MediaTypes2["ApplicationJson"] = "application/json";
     })(MediaTypes || (exports.MediaTypes = MediaTypes = {}));
-    function getProxyUrl(serverUrl) {
+    function getProxyUrl2(serverUrl) {
       const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
       return proxyUrl ? proxyUrl.href : "";
     }
@@ -20044,29 +20049,48 @@ function isRedirect(status) {
 }
 function redirectTarget(location) {
   if (!location) return "no location";
-  const oneLine = redactKnownTokens(location).replace(/\s+/g, " ").trim();
-  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}\u2026` : oneLine;
+  let shown;
+  try {
+    const url = new URL(location, RELATIVE_BASE);
+    shown = url.origin === RELATIVE_BASE ? url.pathname : `${url.origin}${url.pathname}`;
+  } catch {
+    shown = location.split(/[?#]/)[0] ?? "";
+  }
+  shown = redactKnownTokens(shown).replace(/\s+/g, " ").trim();
+  if (shown.length <= 200) return shown;
+  const cut = shown.lastIndexOf("/", 200);
+  return `${shown.slice(0, cut > 0 ? cut : 200)}/\u2026`;
 }
 function certificateAdvice(reason) {
-  return /CERT|certificate|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(reason) ? " The server's TLS certificate was not trusted: behind a proxy that re-signs TLS, set NODE_EXTRA_CA_CERTS to a file with the proxy's certificate authority (PEM) in the job's env." : "";
+  return UNTRUSTED_CERTIFICATE.test(reason) ? " The server's TLS certificate was not trusted: behind a proxy that re-signs TLS, set NODE_EXTRA_CA_CERTS to a file with the proxy's certificate authority (PEM) in the job's env." : "";
 }
 function routeTo(destination) {
-  const proxy = new import_http_client2.HttpClient().getAgentDispatcher(destination) === void 0 ? void 0 : proxyOrigin(destination);
-  return { proxy };
-}
-function proxyOrigin(destination) {
-  const https = new URL(destination).protocol === "https:";
-  const env = process.env;
-  const value = https ? env.https_proxy ?? env.HTTPS_PROXY : env.http_proxy ?? env.HTTP_PROXY;
-  if (!value) return void 0;
+  const url = new URL(destination);
+  const key = [url.origin, ...PROXY_VARIABLES.map((name) => process.env[name] ?? "")].join("\n");
+  const known = routes.get(key);
+  if (known) return known;
+  const https = url.protocol === "https:";
+  const variable = https ? "HTTPS_PROXY" : "HTTP_PROXY";
+  const set = https ? process.env.https_proxy || process.env.HTTPS_PROXY : process.env.http_proxy || process.env.HTTP_PROXY;
+  let route2;
   try {
-    return new URL(value.includes("://") ? value : `http://${value}`).origin;
+    const proxy = (0, import_proxy.getProxyUrl)(url);
+    const dispatcher = new import_http_client2.HttpClient().getAgentDispatcher(destination);
+    route2 = { proxy: dispatcher && proxy ? proxy.origin : void 0, dispatcher };
   } catch {
-    return "the configured proxy";
+    throw unusableProxy(variable, url.host);
   }
+  if (route2.dispatcher === void 0 && set && !(0, import_proxy.checkBypass)(url)) throw unusableProxy(variable, url.host);
+  routes.set(key, route2);
+  return route2;
+}
+function unusableProxy(variable, host) {
+  return new RunnerSettingError(
+    `${variable} (or ${variable.toLowerCase()}) is set but is not a proxy URL the action can use for ${host}: give http://HOST:PORT or https://HOST:PORT (credentials may go in it: http://USER:PASSWORD@HOST:PORT), or name the host in NO_PROXY.`
+  );
 }
 function apiFetch(destination) {
-  const dispatcher = new import_http_client2.HttpClient().getAgentDispatcher(destination);
+  const { dispatcher } = routeTo(destination);
   const send = dispatcher === void 0 ? (
     // Looked up per call, so that a fetch replaced later (nock, in the wire-level tests) is used.
     (input, init) => globalThis.fetch(input, init)
@@ -20080,18 +20104,35 @@ function apiFetch(destination) {
   return (input, init) => send(input, { ...init, redirect: "manual" });
 }
 function proxySettingsWarning(env = process.env) {
-  const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY;
-  const httpProxy = env.http_proxy ?? env.HTTP_PROXY;
+  const httpsProxy = env.https_proxy || env.HTTPS_PROXY;
+  const httpProxy = env.http_proxy || env.HTTP_PROXY;
   if (httpsProxy || !httpProxy) return void 0;
   return "HTTP_PROXY is set but HTTPS_PROXY is not: both APIs are HTTPS, so their requests go direct. Set HTTPS_PROXY (GitHub documents both for self-hosted runners behind a proxy).";
 }
-var import_http_client2, import_undici;
+var import_http_client2, import_proxy, import_undici, RELATIVE_BASE, UNTRUSTED_CERTIFICATE, PROXY_VARIABLES, routes;
 var init_fetch = __esm({
   "src/net/fetch.ts"() {
     "use strict";
     import_http_client2 = __toESM(require_lib(), 1);
+    import_proxy = __toESM(require_proxy(), 1);
     import_undici = __toESM(require_undici(), 1);
+    init_errors();
     init_redact();
+    RELATIVE_BASE = "http://relative.invalid";
+    UNTRUSTED_CERTIFICATE = new RegExp(
+      [
+        "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        "UNABLE_TO_GET_ISSUER_CERT",
+        "SELF_SIGNED_CERT_IN_CHAIN",
+        "DEPTH_ZERO_SELF_SIGNED_CERT",
+        "unable to verify the first certificate",
+        "unable to get local issuer certificate",
+        "self[- ]signed certificate"
+      ].join("|"),
+      "i"
+    );
+    PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"];
+    routes = /* @__PURE__ */ new Map();
   }
 });
 
@@ -29629,7 +29670,8 @@ function createOctokit(options) {
         write: new import_light3.default.Group({ maxConcurrent: 1, minTime: 0 })
       }
     },
-    // First, so that a redirect is refused inside the retry plugin's reach: it is not retried.
+    // Innermost, so that the plugins outside see the refusal as an error; the retry plugin lets it
+    // through, as it carries neither an HTTP status nor the request.
     refuseRedirects,
     tagSecondaryRateLimits,
     retry,
@@ -30379,7 +30421,7 @@ function dependabotUnavailable(error2, spec) {
   const [place, name] = spec.kind === "repo" || spec.kind === "environment" || spec.kind === "dependabot" ? ["repository", `${spec.owner}/${spec.repo}`] : ["organization", spec.org];
   const detail = sanitize(describe(error2).message);
   return new GitHubTargetError(
-    `${spec.label}: ${step} failed (HTTP 404${detail ? ` "${detail}"` : ""}). Dependabot secrets are not available for ${place} ${name} on this GitHub server: the ${place}'s Actions secrets can be read, but its Dependabot secrets answer 404, as on a GitHub Enterprise Server without Dependabot. Remove the ${spec.label} line from \`targets\` (or ask the server's administrators to enable Dependabot).`,
+    `${spec.label}: ${step} failed (HTTP 404${detail ? ` "${detail}"` : ""}). Dependabot secrets are not available for ${place} ${name} on this GitHub server: the github-token can see the ${place}, but its Dependabot secrets answer 404, as on a GitHub Enterprise Server without Dependabot. Remove the ${spec.label} line from \`targets\` (or ask the server's administrators to enable Dependabot).`,
     spec.label,
     step,
     404
@@ -30416,7 +30458,12 @@ function advice(spec, step, status, message, headers) {
 function toTargetError(error2, spec, step) {
   if (error2 instanceof GitHubTargetError) return error2;
   if (error2 instanceof RedirectRefusedError) {
-    return new GitHubTargetError(`${spec.label}: ${step} failed: ${error2.message}`, spec.label, step, void 0);
+    return new GitHubTargetError(
+      `${spec.label}: ${step} failed: ${error2.message}`,
+      spec.label,
+      step,
+      error2.redirectStatus
+    );
   }
   const failure = describe(error2);
   const prefix = `${spec.label}: ${step} failed`;
@@ -31013,8 +31060,8 @@ function deletionPlan(tokens, findings, context3) {
 function keepReason(token, managed, context3) {
   if (token.id === context3.selfId) return "the token this audit authenticates with";
   if (context3.ignored(token)) return "listed in `ignore`";
-  if (managed.kind === "rotation" && managed.current)
-    return "the newest token of its rotation line: the rotation's targets hold it";
+  if (managed.kind === "rotation")
+    return managed.current ? "the newest token of its rotation line: the rotation's targets hold it" : "made by this action's rotation, which retires its own tokens: its targets may still hold it";
   if (managed.kind === "job-token" && !outlivedItsJob(token, context3.now))
     return "a job token within its ttl: its job may still be running";
   const idle = idleSeconds(token, context3.now);
@@ -31027,7 +31074,10 @@ function keepReason(token, managed, context3) {
 function ignoreMatcher(entries) {
   const ids = new Set(entries);
   const patterns = entries.map((entry) => new RegExp(`^${entry.split("*").map(escapeRegExp).join(".*")}$`, "s"));
-  return (token) => ids.has(token.id) || token.name != null && patterns.some((p2) => p2.test(token.name));
+  return (token) => {
+    const name = tokenName(token);
+    return ids.has(token.id) || name !== "" && patterns.some((p2) => p2.test(name));
+  };
 }
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -31165,7 +31215,13 @@ function notFoundError(op, outcome, probe) {
   }
   const needs = op.needs.length > 0 ? `, or the service token lacks ${accessList(op.needs)}` : "";
   const fix = op.needs.length > 0 ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings \u2192 Service tokens).` : "";
-  return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`);
+  return build(
+    op,
+    outcome,
+    `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`,
+    outcome.uncertain,
+    PlanetScaleNotFoundError
+  );
 }
 function grantRefusedError(op, outcome, probe) {
   if (!probe.ok || probe.organizations.length > 0 && !probe.organizations.includes(op.organization)) {
@@ -31294,6 +31350,8 @@ function parseRetryAfter(value, nowMs) {
 function networkReason(error2) {
   let current = error2;
   for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const refused2 = /^Proxy response \((\d{3})\)/.exec(String(current.message));
+    if (refused2) return `the proxy refused the connection (HTTP ${refused2[1]}): check HTTPS_PROXY and its credentials`;
     const code2 = current.code;
     if (typeof code2 === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code2)) return `network error ${code2}`;
     current = current.cause;
@@ -31822,7 +31880,8 @@ async function auditCommand(config, deps) {
   const deletions = plan2 ? await deleteUnused(plan2, read.audited, config, deps, pacer) : void 0;
   const deleted = (deletions?.results ?? []).filter((d2) => d2.outcome === "deleted" || d2.outcome === "already-deleted").map((d2) => d2.token.id);
   for (const [name, value] of Object.entries(auditOutputs(findings, deleted))) io.setOutput(name, value);
-  const failing = findings.filter((f2) => settings.failOn.includes(f2.rule));
+  const gone = new Set(deleted);
+  const failing = findings.filter((f2) => settings.failOn.includes(f2.rule) && !gone.has(f2.id));
   const problems = [
     ...unreadableProblem(read.unreadable),
     ...deletions?.problem === void 0 ? [] : [deletions.problem],
@@ -31868,7 +31927,7 @@ async function readTokens(listed, deps, pacer) {
         results[index] = { token: { ...item, ...own }, accesses: own.service_token_accesses };
       } catch (error2) {
         if (!(error2 instanceof PlanetScaleError)) throw error2;
-        if (error2.status === 404) {
+        if (error2 instanceof PlanetScaleNotFoundError && error2.step === `read token ${item.id}`) {
           deps.log.info(`Token ${item.id} was deleted while the audit ran: left out.`);
           results[index] = "gone";
         } else {
@@ -33841,12 +33900,13 @@ function abortReason(signal) {
 // src/github/run-env.ts
 function withRunContext(env, run2) {
   if (run2 === void 0) return env;
+  const fill = (name, value) => env[name]?.trim() ? {} : value ? { [name]: value } : {};
   return {
     ...env,
-    ...run2.repository !== void 0 && { GITHUB_REPOSITORY: run2.repository },
-    ...run2.runId !== void 0 && { GITHUB_RUN_ID: run2.runId },
-    ...run2.runAttempt !== void 0 && { GITHUB_RUN_ATTEMPT: run2.runAttempt },
-    GITHUB_SERVER_URL: run2.serverUrl
+    ...fill("GITHUB_REPOSITORY", run2.repository),
+    ...fill("GITHUB_RUN_ID", run2.runId),
+    ...fill("GITHUB_RUN_ATTEMPT", run2.runAttempt),
+    ...fill("GITHUB_SERVER_URL", run2.serverUrl)
   };
 }
 
@@ -34241,6 +34301,12 @@ function parseTokenId(input, raw) {
   }
   const segment2 = pathSegmentProblem(value);
   if (segment2 !== void 0) throw new InputError(input, `the ID ${segment2}: ${TOKEN_ID_EXAMPLE}`);
+  if (value.includes(":")) {
+    throw new InputError(
+      input,
+      'contains ":" (the value is not shown): give the token ID alone, and its secret in "service-token"'
+    );
+  }
   if (hasWhitespace(value)) {
     throw new InputError(
       input,
@@ -34647,7 +34713,7 @@ async function loadGitHub() {
   } catch (error2) {
     const failed = () => {
       throw new Error(
-        `@actions/github could not load (${errorMessage(error2)}): check the runner variable GITHUB_API_URL, which must be the API URL (GHES: https://HOST/api/v3).`
+        `@actions/github could not load (${errorMessage(error2)}): check the runner variables GITHUB_API_URL (the API URL; GHES: https://HOST/api/v3) and HTTPS_PROXY (http://HOST:PORT).`
       );
     };
     return { run: void 0, createOctokit: failed };

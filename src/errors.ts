@@ -32,6 +32,12 @@ export class PlanetScaleError extends Error {
  */
 export class GrantRefusedError extends PlanetScaleError {}
 
+/**
+ * A 404 once the same credentials are proven to work and see the organization: the resource is
+ * not there, or the token lacks the access to see it (PlanetScale answers alike).
+ */
+export class PlanetScaleNotFoundError extends PlanetScaleError {}
+
 export class GitHubTargetError extends Error {
   override readonly name = 'GitHubTargetError'
   constructor(
@@ -80,9 +86,14 @@ export class RedirectRefusedError extends Error {
   override readonly name = 'RedirectRefusedError'
   constructor(
     message: string,
-    /** The 3xx status; not `status`, so that no retry plugin takes it for a failure worth retrying. */
+    /** The 3xx status; not `status`, which the retry plugin reads to decide on a retry. */
     readonly redirectStatus: number
   ) {
     super(message)
   }
+}
+
+/** A runner setting (an environment variable, not an input) that the action cannot work with. */
+export class RunnerSettingError extends Error {
+  override readonly name = 'RunnerSettingError'
 }

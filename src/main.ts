@@ -127,8 +127,8 @@ async function loadGitHub(): Promise<GitHubModules> {
   } catch (error) {
     const failed = (): never => {
       throw new Error(
-        `@actions/github could not load (${errorMessage(error)}): check the runner variable GITHUB_API_URL, ` +
-          'which must be the API URL (GHES: https://HOST/api/v3).'
+        `@actions/github could not load (${errorMessage(error)}): check the runner variables GITHUB_API_URL ` +
+          '(the API URL; GHES: https://HOST/api/v3) and HTTPS_PROXY (http://HOST:PORT).'
       )
     }
     return { run: undefined, createOctokit: failed }

@@ -133,7 +133,7 @@ describe('rotation lines', () => {
 })
 
 describe('deletionPlan', () => {
-  test('deletes the unused; never the audit token, an ignored one, a line’s newest, a live job token, or one idle less than unused-for', () => {
+  test('deletes the unused; never the audit token, an ignored one, a rotation’s token, a live job token, or one idle less than unused-for', () => {
     const never = { last_used_at: null, created_at: daysAgo(100) }
     const tokens = [
       audited(SELF, never),
@@ -152,10 +152,13 @@ describe('deletionPlan', () => {
     ]
     const findings = evaluate(tokens, context)
     const plan = deletionPlan(tokens, findings, { ...context, ignored: ignoreMatcher(['ignored']) })
-    expect(plan.delete.map((t) => t.id)).toEqual(['line-old', 'idle'])
+    // line-old is older than its line's newest, yet kept: an interrupted rotation leaves a newer
+    // token no target holds, so only the rotation's journal knows which one the targets use.
+    expect(plan.delete.map((t) => t.id)).toEqual(['idle'])
     expect(Object.fromEntries(plan.keep.map((k) => [k.token.id, k.why]))).toEqual({
       [SELF]: 'the token this audit authenticates with',
       ignored: 'listed in `ignore`',
+      'line-old': "made by this action's rotation, which retires its own tokens: its targets may still hold it",
       'line-new': "the newest token of its rotation line: the rotation's targets hold it",
       job: 'a job token within its ttl: its job may still be running',
       young: 'created 3d ago, within unused-for (30d)'
@@ -179,5 +182,7 @@ describe('ignoreMatcher', () => {
     expect(ignored(t('x', 'axb'))).toBe(false)
     expect(ignored(t('x', 'acme-ci-deploy'))).toBe(true)
     expect(ignored(t('x', null))).toBe(false)
+    // A token without a name is shown by its display name: the pattern matches that too.
+    expect(ignored({ ...t('x', null), display_name: 'legacy-web' })).toBe(true)
   })
 })

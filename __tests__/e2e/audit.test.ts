@@ -153,17 +153,29 @@ describe('audit', () => {
       .split('\n')
       .filter((line) => line.includes('would be deleted'))
       .map((line) => /`([a-z0-9]{12})`/.exec(line)?.[1])
-    expect(wouldDelete).toEqual([t.unusedOld, t.rotationOld, t.neverUsedOld])
+    expect(wouldDelete).toEqual([t.unusedOld, t.neverUsedOld])
     expect(run.summary).toContain('### `unused`: 6 (fails the step)')
     expect(findLeaks(run, s.secrets())).toEqual([])
   })
 
-  test('delete-unused deletes only what nothing protects: not the rotation’s current, a job token within its ttl, a token idle less than unused-for, nor an ignored one', async () => {
+  test('delete-unused deletes only what nothing protects: no rotation token, a job token within its ttl, a token idle less than unused-for, nor an ignored one', async () => {
     const s = await start()
     const t = seedOrganization(s)
-    const run = await runAction(auditInputs(s, { 'delete-unused': 'true', 'unused-for': '2d' }), { env: s.env })
-    expect({ code: run.code, failure: failure(run) }).toEqual({ code: 0, failure: '' })
-    const deleted = [t.unusedOld, t.rotationOld, t.neverUsedOld]
+    const run = await runAction(auditInputs(s, { 'delete-unused': 'true', 'unused-for': '2d', 'fail-on': 'unused' }), {
+      env: s.env
+    })
+    const deleted = [t.unusedOld, t.neverUsedOld]
+    // The findings of the tokens it deleted no longer fail the step; those of the tokens it kept do.
+    const unused = (JSON.parse(run.outputs.findings ?? '[]') as { id: string; rule: string }[]).filter(
+      (f) => f.rule === 'unused'
+    )
+    const left = unused.filter((f) => !deleted.includes(f.id)).length
+    expect(left).toBeGreaterThan(0)
+    expect(unused.length).toBe(left + deleted.length)
+    expect({ code: run.code, failure: failure(run) }).toEqual({
+      code: 1,
+      failure: expect.stringContaining(`${left} finding(s) fail the step (fail-on: unused): unused ${left}`)
+    })
     expect(JSON.parse(run.outputs.deleted ?? 'null')).toEqual(deleted)
     expect(deletes(s).map((e) => e.path.split('/').at(-1))).toEqual(deleted)
     for (const [name, id] of Object.entries({ ...t, self: s.token.id })) {
@@ -176,6 +188,8 @@ describe('audit', () => {
     const keptTable = run.summary.split('Unused, but kept:')[1] ?? ''
     const kept = (id: string) => keptTable.split('\n').find((line) => line.includes(id)) ?? ''
     expect(kept(t.rotationCurrent)).toMatch(/newest token of its rotation line/)
+    // Replaced by a newer token of its line, idle past unused-for, and still not the audit's to delete.
+    expect(kept(t.rotationOld)).toMatch(/made by this action's rotation, which retires its own tokens/)
     expect(kept(t.jobYoung)).toMatch(/job token within its ttl/)
     expect(kept(t.neverUsedYoung)).toMatch(/within unused-for \(2d\)/)
     expect(kept(t.ignored)).toMatch(/listed in `ignore`/)

@@ -155,6 +155,23 @@ test('with only HTTP_PROXY set the requests go direct, and the log says to set H
   }
 })
 
+test('a proxy setting that cannot work stops the run before any request, naming the variable', async () => {
+  const s = await scenario()
+  try {
+    const run = await runAction(s.inputs, {
+      env: { ...s.env, HTTPS_PROXY: 'socks5://proxy.corp:1080', NODE_EXTRA_CA_CERTS: certs.caFile }
+    })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::HTTPS_PROXY \(or https_proxy\) is set but is not a proxy URL the action can use/
+    )
+    expect(run.stdout).not.toContain('proxy.corp')
+    expect(s.emu.log).toEqual([])
+  } finally {
+    await s.emu.stop()
+  }
+})
+
 test('the proxy goes away after a token write lands: the run fails, and the next run through a new proxy repairs', async () => {
   const s = await scenario()
   try {

@@ -13,12 +13,13 @@ const view = (repo: (() => { owner: string; repo: string }) | undefined, runId: 
   serverUrl: 'https://ghe.example/'
 })
 
-test('on a runner: repository, run, attempt and server come from the context', () => {
+test('on a runner: repository, run, attempt and server come from the context where the environment is silent', () => {
   const run = runContext(view(() => ({ owner: 'acme', repo: 'api' }), 4242, 3))
   expect(run).toEqual({ repository: 'acme/api', runId: '4242', runAttempt: '3', serverUrl: 'https://ghe.example' })
-  expect(withRunContext({ GITHUB_RUN_ID: 'stale', PSCALE_ACTION_X: '1' }, run)).toEqual({
+  // The environment given to the run wins; the context fills its gaps.
+  expect(withRunContext({ GITHUB_RUN_ID: '4243', PSCALE_ACTION_X: '1' }, run)).toEqual({
     GITHUB_REPOSITORY: 'acme/api',
-    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ID: '4243',
     GITHUB_RUN_ATTEMPT: '3',
     GITHUB_SERVER_URL: 'https://ghe.example',
     PSCALE_ACTION_X: '1'

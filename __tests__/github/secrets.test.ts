@@ -534,7 +534,7 @@ describe('a GitHub Enterprise Server without Dependabot', () => {
     expect(api.isDone()).toBe(true)
     expect(error.message).toBe(
       'dependabot:acme/api: read public key failed (HTTP 404 "Not Found"). Dependabot secrets are not available for ' +
-        "repository acme/api on this GitHub server: the repository's Actions secrets can be read, but its Dependabot " +
+        'repository acme/api on this GitHub server: the github-token can see the repository, but its Dependabot ' +
         'secrets answer 404, as on a GitHub Enterprise Server without Dependabot. Remove the dependabot:acme/api line ' +
         "from `targets` (or ask the server's administrators to enable Dependabot)."
     )

@@ -238,8 +238,8 @@ export interface DeletionPlan {
 
 /**
  * Of the tokens with an `unused` finding, those delete-unused may delete: never the token the
- * audit runs with, an ignored one, the newest of a rotation line, a job token within its ttl, or
- * one used (or, never used, created) within `unused-for`.
+ * audit runs with, an ignored one, a token of this action's rotation, a job token within its ttl,
+ * or one used (or, never used, created) within `unused-for`.
  */
 export function deletionPlan(
   tokens: readonly AuditedToken[],
@@ -268,8 +268,12 @@ function keepReason(
 ): string | undefined {
   if (token.id === context.selfId) return 'the token this audit authenticates with'
   if (context.ignored(token)) return 'listed in `ignore`'
-  if (managed.kind === 'rotation' && managed.current)
-    return "the newest token of its rotation line: the rotation's targets hold it"
+  // Which token of a line its targets hold is in the rotation's journal, not in the names: the
+  // newest may be an interrupted run's. The rotation retires its own tokens, after their grace.
+  if (managed.kind === 'rotation')
+    return managed.current
+      ? "the newest token of its rotation line: the rotation's targets hold it"
+      : "made by this action's rotation, which retires its own tokens: its targets may still hold it"
   if (managed.kind === 'job-token' && !outlivedItsJob(token, context.now))
     return 'a job token within its ttl: its job may still be running'
   const idle = idleSeconds(token, context.now)
@@ -287,7 +291,10 @@ function keepReason(
 export function ignoreMatcher(entries: readonly string[]): (token: ServiceToken) => boolean {
   const ids = new Set(entries)
   const patterns = entries.map((entry) => new RegExp(`^${entry.split('*').map(escapeRegExp).join('.*')}$`, 's'))
-  return (token) => ids.has(token.id) || (token.name != null && patterns.some((p) => p.test(token.name!)))
+  return (token) => {
+    const name = tokenName(token)
+    return ids.has(token.id) || (name !== '' && patterns.some((p) => p.test(name)))
+  }
 }
 
 function escapeRegExp(text: string): string {

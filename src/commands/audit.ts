@@ -13,7 +13,7 @@ import {
   type DeletionPlan,
   type Finding
 } from '../audit/rules.js'
-import { PlanetScaleError, RotationError, errorMessage } from '../errors.js'
+import { PlanetScaleError, PlanetScaleNotFoundError, RotationError, errorMessage } from '../errors.js'
 import type { AuditConfig } from '../inputs/audit.js'
 import type { Config } from '../inputs/config.js'
 import { PER_PAGE } from '../planetscale/client.js'
@@ -79,7 +79,9 @@ export async function auditCommand(config: Config, deps: CommandDeps): Promise<C
     .map((d) => d.token.id)
   for (const [name, value] of Object.entries(auditOutputs(findings, deleted))) io.setOutput(name, value)
 
-  const failing = findings.filter((f) => settings.failOn.includes(f.rule))
+  // A token delete-unused just deleted is dealt with: its findings no longer fail the step.
+  const gone = new Set(deleted)
+  const failing = findings.filter((f) => settings.failOn.includes(f.rule) && !gone.has(f.id))
   const problems = [
     ...unreadableProblem(read.unreadable),
     ...(deletions?.problem === undefined ? [] : [deletions.problem]),
@@ -135,7 +137,8 @@ async function readTokens(
         results[index] = { token: { ...item, ...own }, accesses: own.service_token_accesses }
       } catch (error) {
         if (!(error instanceof PlanetScaleError)) throw error
-        if (error.status === 404) {
+        // Only the record itself missing, with the credentials proven: not its accesses' read, not the credentials.
+        if (error instanceof PlanetScaleNotFoundError && error.step === `read token ${item.id}`) {
           deps.log.info(`Token ${item.id} was deleted while the audit ran: left out.`)
           results[index] = 'gone'
         } else {

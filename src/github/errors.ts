@@ -173,7 +173,7 @@ export function dependabotUnavailable(error: unknown, spec: TargetSpec): GitHubT
   const detail = sanitize(describe(error).message)
   return new GitHubTargetError(
     `${spec.label}: ${step} failed (HTTP 404${detail ? ` "${detail}"` : ''}). Dependabot secrets are not ` +
-      `available for ${place} ${name} on this GitHub server: the ${place}'s Actions secrets can be read, but its ` +
+      `available for ${place} ${name} on this GitHub server: the github-token can see the ${place}, but its ` +
       'Dependabot secrets answer 404, as on a GitHub Enterprise Server without Dependabot. ' +
       `Remove the ${spec.label} line from \`targets\` (or ask the server's administrators to enable Dependabot).`,
     spec.label,
@@ -241,7 +241,12 @@ export function toTargetError(error: unknown, spec: TargetSpec, step: string): G
   if (error instanceof GitHubTargetError) return error
   // Its message is ours and names where the redirect pointed: kept whole.
   if (error instanceof RedirectRefusedError) {
-    return new GitHubTargetError(`${spec.label}: ${step} failed: ${error.message}`, spec.label, step, undefined)
+    return new GitHubTargetError(
+      `${spec.label}: ${step} failed: ${error.message}`,
+      spec.label,
+      step,
+      error.redirectStatus
+    )
   }
   const failure = describe(error)
   const prefix = `${spec.label}: ${step} failed`

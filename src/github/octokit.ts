@@ -91,7 +91,8 @@ export function createOctokit(options: OctokitOptions): GitHubClient {
         write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 })
       }
     },
-    // First, so that a redirect is refused inside the retry plugin's reach: it is not retried.
+    // Innermost, so that the plugins outside see the refusal as an error; the retry plugin lets it
+    // through, as it carries neither an HTTP status nor the request.
     refuseRedirects,
     tagSecondaryRateLimits,
     retry,

@@ -12,19 +12,21 @@ export interface RunContext {
 }
 
 /**
- * The runner's variables that parseInputs reads, as the context gives them. Those the context
- * does not know are left as the environment has them.
+ * The runner's variables that parseInputs reads, with the gaps filled from the context (the
+ * event payload's repository, the default server URL). What the environment given to the run
+ * says wins: it is what the runner set, and what a test passes in.
  */
 export function withRunContext(
   env: Record<string, string | undefined>,
   run: RunContext | undefined
 ): Record<string, string | undefined> {
   if (run === undefined) return env
+  const fill = (name: string, value: string | undefined) => (env[name]?.trim() ? {} : value ? { [name]: value } : {})
   return {
     ...env,
-    ...(run.repository !== undefined && { GITHUB_REPOSITORY: run.repository }),
-    ...(run.runId !== undefined && { GITHUB_RUN_ID: run.runId }),
-    ...(run.runAttempt !== undefined && { GITHUB_RUN_ATTEMPT: run.runAttempt }),
-    GITHUB_SERVER_URL: run.serverUrl
+    ...fill('GITHUB_REPOSITORY', run.repository),
+    ...fill('GITHUB_RUN_ID', run.runId),
+    ...fill('GITHUB_RUN_ATTEMPT', run.runAttempt),
+    ...fill('GITHUB_SERVER_URL', run.serverUrl)
   }
 }

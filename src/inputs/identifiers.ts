@@ -56,6 +56,13 @@ export function parseTokenId(input: string, raw: string): string {
   // (ID:TOKEN), where a control character is an injection, so the value is not shown then.
   const segment = pathSegmentProblem(value)
   if (segment !== undefined) throw new InputError(input, `the ID ${segment}: ${TOKEN_ID_EXAMPLE}`)
+  // A pasted `ID:SECRET` (the Authorization header's form) would show the secret if quoted.
+  if (value.includes(':')) {
+    throw new InputError(
+      input,
+      'contains ":" (the value is not shown): give the token ID alone, and its secret in "service-token"'
+    )
+  }
   if (hasWhitespace(value)) {
     throw new InputError(
       input,

@@ -1,11 +1,14 @@
 // The one transport under both API clients: the runner's proxy settings, and no redirects.
 // Self-hosted runners reach the internet through the proxy that HTTPS_PROXY / NO_PROXY name
-// (either case); the global fetch ignores those variables, so the decision is the one
+// (either case); Node's fetch ignores those variables (unless NODE_USE_ENV_PROXY is set for
+// the whole process, which a runner does not do), so the decision is the one
 // @actions/http-client makes for @actions/github, and a proxied request goes through undici's
 // ProxyAgent. Extra certificate authorities (NODE_EXTRA_CA_CERTS, what corporate proxies that
 // re-sign TLS need) are part of Node's default trust store, which both paths use.
 import { HttpClient } from '@actions/http-client'
+import { checkBypass, getProxyUrl } from '@actions/http-client/lib/proxy.js'
 import { fetch as undiciFetch, type Dispatcher } from 'undici'
+import { RunnerSettingError } from '../errors.js'
 import { redactKnownTokens } from '../redact.js'
 
 /** How a redirect answer looks: followed by no client of this action, same origin or not. */
@@ -14,21 +17,48 @@ export function isRedirect(status: number): boolean {
 }
 
 /**
- * Where a redirect pointed, fit for a message: the server chose it, so it is cut short and
- * loses anything shaped like a token (the sinks also redact every known secret by value).
+ * Where a redirect pointed, fit for a message: the server chose it, so only its origin and path
+ * are shown (a query can carry a code or a signature), cut at a path step, and anything shaped
+ * like a token is replaced (the sinks also redact every known secret by value).
  */
 export function redirectTarget(location: string | null | undefined): string {
   if (!location) return 'no location'
-  const oneLine = redactKnownTokens(location).replace(/\s+/g, ' ').trim()
-  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine
+  let shown: string
+  try {
+    const url = new URL(location, RELATIVE_BASE)
+    shown = url.origin === RELATIVE_BASE ? url.pathname : `${url.origin}${url.pathname}`
+  } catch {
+    shown = location.split(/[?#]/)[0] ?? ''
+  }
+  shown = redactKnownTokens(shown).replace(/\s+/g, ' ').trim()
+  if (shown.length <= 200) return shown
+  const cut = shown.lastIndexOf('/', 200)
+  return `${shown.slice(0, cut > 0 ? cut : 200)}/…`
 }
 
+const RELATIVE_BASE = 'http://relative.invalid'
+
+/** Node's codes and texts for a certificate signed by an authority it does not trust. */
+const UNTRUSTED_CERTIFICATE = new RegExp(
+  [
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'unable to verify the first certificate',
+    'unable to get local issuer certificate',
+    'self[- ]signed certificate'
+  ].join('|'),
+  'i'
+)
+
 /**
- * Advice for a failure that names an untrusted certificate (an error code or text), else ''.
- * Behind a proxy that re-signs TLS, Node trusts its authority only when told.
+ * Advice for a failure that names a certificate from an unknown authority, else ''. Behind a
+ * proxy that re-signs TLS, Node trusts its authority only when told. (An expired certificate or
+ * a name mismatch is another matter, and gets no such advice.)
  */
 export function certificateAdvice(reason: string): string {
-  return /CERT|certificate|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(reason)
+  return UNTRUSTED_CERTIFICATE.test(reason)
     ? " The server's TLS certificate was not trusted: behind a proxy that re-signs TLS, set NODE_EXTRA_CA_CERTS " +
         "to a file with the proxy's certificate authority (PEM) in the job's env."
     : ''
@@ -37,27 +67,49 @@ export function certificateAdvice(reason: string): string {
 export interface Route {
   /** The proxy's origin (never its credentials), or undefined for a direct connection. */
   proxy: string | undefined
+  /** undici's ProxyAgent for it, or undefined for a direct connection. */
+  dispatcher: Dispatcher | undefined
 }
+
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'] as const
+/** One route (and so one connection pool) per origin and proxy settings. */
+const routes = new Map<string, Route>()
 
 /**
- * The route to `destination` under the current environment: loopback and hosts that NO_PROXY
- * names go direct; otherwise HTTPS_PROXY for https:// (HTTP_PROXY for http://), either case.
+ * The route to `destination`, as @actions/http-client decides it for @actions/github: loopback
+ * and hosts that NO_PROXY names go direct; otherwise HTTPS_PROXY for https:// (HTTP_PROXY for
+ * http://), lower case first. A proxy variable that applies but is no proxy URL stops the run:
+ * the requests would otherwise go direct, or fail with an error that names nothing.
  */
 export function routeTo(destination: string): Route {
-  const proxy = new HttpClient().getAgentDispatcher(destination) === undefined ? undefined : proxyOrigin(destination)
-  return { proxy }
+  const url = new URL(destination)
+  const key = [url.origin, ...PROXY_VARIABLES.map((name) => process.env[name] ?? '')].join('\n')
+  const known = routes.get(key)
+  if (known) return known
+  const https = url.protocol === 'https:'
+  const variable = https ? 'HTTPS_PROXY' : 'HTTP_PROXY'
+  const set = https
+    ? process.env.https_proxy || process.env.HTTPS_PROXY
+    : process.env.http_proxy || process.env.HTTP_PROXY
+  let route: Route
+  try {
+    const proxy = getProxyUrl(url)
+    const dispatcher = new HttpClient().getAgentDispatcher(destination)
+    route = { proxy: dispatcher && proxy ? proxy.origin : undefined, dispatcher }
+  } catch {
+    throw unusableProxy(variable, url.host)
+  }
+  if (route.dispatcher === undefined && set && !checkBypass(url)) throw unusableProxy(variable, url.host)
+  routes.set(key, route)
+  return route
 }
 
-function proxyOrigin(destination: string): string | undefined {
-  const https = new URL(destination).protocol === 'https:'
-  const env = process.env
-  const value = https ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY)
-  if (!value) return undefined
-  try {
-    return new URL(value.includes('://') ? value : `http://${value}`).origin
-  } catch {
-    return 'the configured proxy'
-  }
+function unusableProxy(variable: string, host: string): RunnerSettingError {
+  return new RunnerSettingError(
+    `${variable} (or ${variable.toLowerCase()}) is set but is not a proxy URL the action can use for ${host}: ` +
+      'give http://HOST:PORT or https://HOST:PORT (credentials may go in it: http://USER:PASSWORD@HOST:PORT), ' +
+      'or name the host in NO_PROXY.'
+  )
 }
 
 /**
@@ -67,7 +119,7 @@ function proxyOrigin(destination: string): string | undefined {
  * answer itself; each client turns it into its error.
  */
 export function apiFetch(destination: string): typeof fetch {
-  const dispatcher: Dispatcher | undefined = new HttpClient().getAgentDispatcher(destination)
+  const { dispatcher } = routeTo(destination)
   const send: typeof fetch =
     dispatcher === undefined
       ? // Looked up per call, so that a fetch replaced later (nock, in the wire-level tests) is used.
@@ -83,8 +135,8 @@ export function apiFetch(destination: string): typeof fetch {
 
 /** A warning for a runner whose proxy settings cannot apply to HTTPS APIs, or undefined. */
 export function proxySettingsWarning(env: Record<string, string | undefined> = process.env): string | undefined {
-  const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY
-  const httpProxy = env.http_proxy ?? env.HTTP_PROXY
+  const httpsProxy = env.https_proxy || env.HTTPS_PROXY
+  const httpProxy = env.http_proxy || env.HTTP_PROXY
   if (httpsProxy || !httpProxy) return undefined
   return (
     'HTTP_PROXY is set but HTTPS_PROXY is not: both APIs are HTTPS, so their requests go direct. ' +

@@ -1,7 +1,7 @@
 // Turns a failed PlanetScale request into a PlanetScaleError that tells the user what to fix
 // (PlanetScale's documented error statuses). Bodies never reach a message: only PlanetScale's
 // error `code`, its short `message` field and the field names of its `errors` list do, redacted.
-import { GrantRefusedError, PlanetScaleError } from '../errors.js'
+import { GrantRefusedError, PlanetScaleError, PlanetScaleNotFoundError } from '../errors.js'
 import { redactUntrusted } from '../redact.js'
 import { certificateAdvice, redirectTarget } from '../net/fetch.js'
 import type { HttpOutcome } from './http.js'
@@ -204,7 +204,13 @@ export function notFoundError(op: Operation, outcome: HttpOutcome, probe: Creden
     op.needs.length > 0
       ? ` Check the name and ID, and the token's accesses in PlanetScale (Settings → Service tokens).`
       : ''
-  return build(op, outcome, `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`)
+  return build(
+    op,
+    outcome,
+    `Either ${op.subject} was not found${needs} (PlanetScale answers 404 for both).${fix}`,
+    outcome.uncertain,
+    PlanetScaleNotFoundError
+  )
 }
 
 /**

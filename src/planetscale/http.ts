@@ -183,10 +183,15 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs)
 }
 
-/** Only a system error code (ECONNRESET…) goes into messages: error texts can quote anything. */
+/**
+ * Only a system error code (ECONNRESET…) goes into messages: error texts can quote anything.
+ * The one text read is undici's for a proxy that refused the tunnel, and only its status.
+ */
 function networkReason(error: unknown): string {
   let current: unknown = error
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+    const refused = /^Proxy response \((\d{3})\)/.exec(String((current as { message?: unknown }).message))
+    if (refused) return `the proxy refused the connection (HTTP ${refused[1]}): check HTTPS_PROXY and its credentials`
     const code = (current as { code?: unknown }).code
     if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return `network error ${code}`
     current = (current as { cause?: unknown }).cause
